@@ -1,0 +1,180 @@
+// Starts one Switchyard replica: storage, state, both listeners. Returns a handle whose
+// close() drains both listeners and then the database.
+import { AdminService } from '../../gen/switchyard/v1/admin_pb.js';
+import { RouterService } from '../../gen/switchyard/v1/router_pb.js';
+import { ConfigError, type ResolvedConfig } from '../config/load.js';
+import { createLogger, type Logger } from '../log.js';
+import { Authenticator, type Principal } from '../server/auth.js';
+import { adminService } from '../server/admin-service.js';
+import { startGrpcServer, type RunningGrpcServer } from '../server/grpc-server.js';
+import { guard } from '../server/guard.js';
+import { startHttpServer, type RunningHttpServer } from '../server/http-server.js';
+import { routerService } from '../server/router-service.js';
+import { openDb, type Db } from '../store/db.js';
+import { migrate } from '../store/migrate.js';
+import { findApiKeyByHash } from '../store/repos/api-keys.js';
+import { getTenant } from '../store/repos/tenants.js';
+import { KeyVault } from './key-vault.js';
+import { seedFromConfig, storedKeyCount } from './seed.js';
+import { RuntimeState } from './state.js';
+
+export interface AppOptions {
+  config: ResolvedConfig;
+  log?: Logger;
+  /** An already-open database (tests); otherwise opened from the config. */
+  db?: Db;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface App {
+  grpcPort: number;
+  httpPort: number;
+  db: Db;
+  state: RuntimeState;
+  auth: Authenticator;
+  devMode: boolean;
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Pending work shown in UNIMPLEMENTED messages, so callers know it is coming, not broken. */
+const ROUTER_PENDING = 'arrives with the providers (Chat, Embed) and routing-engine (GetDecision) milestones';
+const ADMIN_PENDING = 'policies, budgets and usage arrive with the routing-engine and money milestones';
+/** AdminService methods a tenant key may call (for its own tenant). */
+const TENANT_ADMIN_METHODS = new Set(['QueryUsage']);
+
+export async function startApp(opts: AppOptions): Promise<App> {
+  const { config } = opts;
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? createLogger();
+  const db = opts.db ?? (await openDb({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onBackgroundError: (err) => log.warn('database background error', { error: err }),
+  }));
+  const ownsDb = !opts.db;
+  try {
+    const t0 = Date.now();
+    const migrated = await migrate(db);
+    log.info('database ready', { kind: db.kind, applied: migrated.applied?.length ?? 0, ms: Date.now() - t0 });
+    await seedFromConfig(db, config);
+
+    const devMode = !config.adminKeyHash && config.keys.length === 0 && (await storedKeyCount(db)) === 0;
+    if (devMode) assertLoopback(config);
+
+    const vault = new KeyVault(env.SWITCHYARD_SECRET_KEY);
+    const state = new RuntimeState(config, db, vault, log, env);
+    await state.reload();
+    const auth = new Authenticator({
+      devMode,
+      staticKeys: staticKeys(config),
+      lookup: async (hash) => {
+        const key = await findApiKeyByHash(db, hash);
+        if (!key || key.revoked) return undefined;
+        if (key.tenantId) {
+          const tenant = await getTenant(db, key.tenantId);
+          if (!tenant || tenant.disabled) return undefined;
+        }
+        return { tenant: key.tenantId ?? '', admin: key.admin, keyId: key.id };
+      },
+    });
+
+    const logError = (message: string, err: unknown) => log.error(message, { error: err });
+    const router = guard(RouterService, routerService(state), { auth, log: logError, pending: ROUTER_PENDING });
+    const admin = guard(AdminService, adminService({ db, state, vault, auth }), {
+      auth,
+      tenantMethods: TENANT_ADMIN_METHODS,
+      log: logError,
+      pending: ADMIN_PENDING,
+    });
+    // The transports allow a little more than the message limit so that an oversized
+    // conversation reaches validation and gets INVALID_ARGUMENT naming the field.
+    const transportLimit = config.maxMessageBytes * 2 + 64 * 1024;
+    const logger = { error: (m: string, f?: Record<string, unknown>) => log.error(m, f) };
+
+    let grpc: RunningGrpcServer | undefined;
+    let http: RunningHttpServer | undefined;
+    try {
+      grpc = await startGrpcServer({
+        address: config.grpcListen,
+        services: [
+          { service: RouterService, impl: router },
+          { service: AdminService, impl: admin },
+        ],
+        maxReceiveMessageBytes: transportLimit,
+        logger,
+      });
+      http = await startHttpServer({
+        address: config.httpListen,
+        routes: (r) => {
+          r.service(RouterService, router);
+          r.service(AdminService, admin);
+        },
+        readMaxBytes: transportLimit,
+        logger,
+      });
+    } catch (err) {
+      await grpc?.close(0);
+      throw new ConfigError(`cannot listen: ${(err as Error).message}`);
+    }
+
+    log.info('switchyard serving', {
+      grpc: grpc.address,
+      http: http.address,
+      database: db.kind,
+      providers: state.snapshot().providers.map((p) => ({ id: p.id, kind: p.kind, credentials: Boolean(p.apiKey) || p.local })),
+      models: state.snapshot().catalog.size,
+      catalog: state.snapshot().catalog.version,
+    });
+    if (devMode) {
+      log.warn(
+        'DEV MODE: no API keys are configured, every caller is the single tenant "dev" with admin rights. ' +
+          'Set SWITCHYARD_ADMIN_KEY or configure tenant keys before exposing this server.',
+      );
+    }
+
+    const grpcServer = grpc;
+    const httpServer = http;
+    return {
+      grpcPort: grpcServer.port,
+      httpPort: httpServer.port,
+      db,
+      state,
+      auth,
+      devMode,
+      async close(graceMs = 5000) {
+        await Promise.allSettled([grpcServer.close(graceMs), httpServer.close(graceMs)]);
+        if (ownsDb) await db.close();
+      },
+    };
+  } catch (err) {
+    if (ownsDb) await db.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+function staticKeys(config: ResolvedConfig): Map<string, Principal> {
+  const keys = new Map<string, Principal>();
+  if (config.adminKeyHash) keys.set(config.adminKeyHash, { tenant: '', admin: true, keyId: 'bootstrap-admin' });
+  for (const k of config.keys) {
+    keys.set(k.hash, { tenant: k.tenant, admin: false, keyId: `config:${k.tenant}:${k.name || k.hash.slice(0, 8)}` });
+  }
+  return keys;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)$/;
+
+/** Dev mode (no keys) is refused on any address reachable from another machine. */
+function assertLoopback(config: ResolvedConfig): void {
+  for (const [flag, address] of [
+    ['--grpc-listen', config.grpcListen],
+    ['--http-listen', config.httpListen],
+  ] as const) {
+    const host = address.slice(0, address.lastIndexOf(':'));
+    if (!LOOPBACK.test(host)) {
+      throw new ConfigError(
+        `${flag} ${address} is not a loopback address, and no API keys are configured. ` +
+          'Set SWITCHYARD_ADMIN_KEY (or tenant keys in the config) to serve beyond localhost.',
+      );
+    }
+  }
+}

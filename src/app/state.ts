@@ -1,0 +1,156 @@
+// The live routing state of one replica: configuration + embedded catalog + admin changes
+// stored in the database, assembled into an immutable snapshot. Requests read the current
+// snapshot without locks; reload() builds a new one off the request path and swaps it in.
+import type { Catalog, ModelOverride } from '../catalog/catalog.js';
+import { Catalog as CatalogClass } from '../catalog/catalog.js';
+import { loadEmbeddedCatalog } from '../catalog/embedded.js';
+import { patchFromJson } from '../catalog/overrides.js';
+import type { ModelEntry } from '../catalog/types.js';
+import type { ModelConfig, ProviderKind, StrategyName } from '../config/schema.js';
+import type { ProviderSpec, ResolvedConfig } from '../config/load.js';
+import { Secret } from '../config/secret.js';
+import type { Logger } from '../log.js';
+import type { RoutingSnapshot } from '../routing/planner.js';
+import type { AliasDef } from '../routing/types.js';
+import type { Queryable } from '../store/db.js';
+import { listAliases } from '../store/repos/aliases.js';
+import { listModelOverrides } from '../store/repos/model-overrides.js';
+import { listProviders, type Provider } from '../store/repos/providers.js';
+import type { KeyVault } from './key-vault.js';
+import { buildSnapshot } from './snapshot.js';
+
+export type Snapshot = RoutingSnapshot & { catalog: Catalog; providers: readonly ProviderSpec[] };
+
+/** Reads every page of a keyset-paged listing. */
+export async function readAll<T>(
+  list: (q: Queryable, page: { after?: string; limit?: number }) => Promise<{ items: T[]; next: string | null }>,
+  q: Queryable,
+): Promise<T[]> {
+  const out: T[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await list(q, { after, limit: 1000 });
+    out.push(...page.items);
+    if (!page.next) return out;
+    after = page.next;
+  }
+}
+
+export function configModelOverride(m: ModelConfig): ModelOverride {
+  const slash = m.id.indexOf('/');
+  const patch: Partial<ModelEntry> = {
+    vendor: m.provider ?? m.id.slice(0, slash),
+    upstreamModel: m.upstream_model,
+    displayName: m.display_name,
+    kind: m.kind,
+    contextWindow: m.context_window,
+    maxOutputTokens: m.max_output_tokens,
+    capabilities: m.capabilities,
+    embeddingDimensions: m.embedding_dimensions,
+    regions: m.regions,
+    local: m.local,
+  };
+  if (m.pricing) {
+    patch.pricing = {
+      input: m.pricing.input ?? 0n,
+      output: m.pricing.output ?? 0n,
+      cachedInput: m.pricing.cached_input ?? 0n,
+      cacheWriteInput: 0n,
+      reasoning: 0n,
+      tiers: [],
+    };
+  }
+  return { modelId: m.id, patch, disabled: m.disabled, quality: m.quality, source: 'config' };
+}
+
+export function storedProviderSpec(p: Provider, vault: KeyVault, env: NodeJS.ProcessEnv): ProviderSpec {
+  const fromEnv = p.apiKeyEnv && env[p.apiKeyEnv] ? new Secret(env[p.apiKeyEnv]!) : undefined;
+  return {
+    id: p.id,
+    kind: p.kind as ProviderKind,
+    baseUrl: p.baseUrl ?? undefined,
+    apiKey: p.apiKeyCiphertext ? vault.decrypt(p.apiKeyCiphertext) : fromEnv,
+    apiKeyEnv: p.apiKeyEnv ?? undefined,
+    preset: p.preset ?? undefined,
+    regions: p.regions,
+    local: p.local,
+    disabled: p.disabled,
+    source: 'admin',
+  };
+}
+
+export class RuntimeState {
+  #current: Snapshot;
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly db: Queryable,
+    private readonly vault: KeyVault,
+    private readonly log: Logger,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.#current = this.#assemble([], [], []);
+  }
+
+  get maxMessageBytes(): number {
+    return this.config.maxMessageBytes;
+  }
+
+  snapshot(): Snapshot {
+    return this.#current;
+  }
+
+  /** Re-reads admin state from the database and swaps in a new snapshot. */
+  async reload(): Promise<Snapshot> {
+    const [providers, overrides, aliases] = await Promise.all([
+      readAll(listProviders, this.db),
+      readAll(listModelOverrides, this.db),
+      readAll(listAliases, this.db),
+    ]);
+    const specs = providers.map((p) => storedProviderSpec(p, this.vault, this.env));
+    for (const s of specs) {
+      const row = providers.find((p) => p.id === s.id);
+      if (row?.apiKeyCiphertext && !s.apiKey) {
+        this.log.warn('stored provider key cannot be decrypted (SWITCHYARD_SECRET_KEY missing or changed)', { provider: s.id });
+      }
+    }
+    const modelOverrides: ModelOverride[] = overrides.map((o) => ({
+      modelId: o.modelId,
+      patch: patchFromJson(o.patch),
+      disabled: o.disabled,
+      quality: o.quality ?? undefined,
+      source: 'admin',
+    }));
+    const aliasDefs = aliases.map((a) => aliasFromBody(a.name, a.body));
+    this.#current = this.#assemble(specs, modelOverrides, aliasDefs);
+    return this.#current;
+  }
+
+  #assemble(adminProviders: ProviderSpec[], adminOverrides: ModelOverride[], adminAliases: AliasDef[]): Snapshot {
+    const embedded = loadEmbeddedCatalog();
+    // Admin changes win over the config file, which wins over the embedded snapshot.
+    const overrides = [...this.config.models.map(configModelOverride), ...adminOverrides];
+    const catalog = new CatalogClass(embedded.models, { baseVersion: embedded.version, overrides });
+    const adminIds = new Set(adminProviders.map((p) => p.id));
+    const providers = [...this.config.providers.filter((p) => !adminIds.has(p.id)), ...adminProviders];
+    const adminAliasNames = new Set(adminAliases.map((a) => a.name));
+    const aliases: AliasDef[] = [
+      ...Object.entries(this.config.aliases)
+        .filter(([name]) => !adminAliasNames.has(name))
+        .map(([name, a]) => ({ name, strategy: a.strategy, targets: a.targets })),
+      ...adminAliases,
+    ];
+    const snap = buildSnapshot({ catalog, providers, aliases, policyVersion: 'platform:0' });
+    return { ...snap, providers };
+  }
+}
+
+/** Stored alias bodies are `{ strategy, targets: [{ model, weight }], description }`. */
+export function aliasFromBody(name: string, body: unknown): AliasDef {
+  const b = (body ?? {}) as { strategy?: StrategyName; targets?: Array<{ model: string; weight?: number }> };
+  return {
+    name,
+    strategy: b.strategy ?? 'priority',
+    targets: (b.targets ?? []).map((t) => ({ model: t.model, weight: t.weight ?? 1 })),
+  };
+}

@@ -1,0 +1,186 @@
+// Resolves the effective configuration: CLI flags > environment > config file > defaults.
+// Validation happens here, once, at start-up; errors name the bad key.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { Secret } from './secret.js';
+import {
+  configSchema,
+  type AliasConfig,
+  type ModelConfig,
+  type ProviderKind,
+  type RouteConfig,
+} from './schema.js';
+
+export const DEFAULT_GRPC_LISTEN = '127.0.0.1:50051';
+export const DEFAULT_HTTP_LISTEN = '127.0.0.1:8080';
+export const DEFAULT_DATA_DIR = './.switchyard';
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ProviderSpec {
+  id: string;
+  kind: ProviderKind;
+  baseUrl?: string;
+  apiKey?: Secret;
+  /** Where the key comes from, for operator messages (never the key itself). */
+  apiKeyEnv?: string;
+  preset?: string;
+  regions: string[];
+  local: boolean;
+  disabled: boolean;
+  source: 'config' | 'env' | 'admin';
+}
+
+export interface KeySpec {
+  tenant: string;
+  name: string;
+  /** sha256 hex of the secret. */
+  hash: string;
+}
+
+export interface ResolvedConfig {
+  grpcListen: string;
+  httpListen: string;
+  dataDir: string;
+  databaseUrl?: string;
+  maxMessageBytes: number;
+  configPath?: string;
+  providers: ProviderSpec[];
+  models: ModelConfig[];
+  aliases: Record<string, AliasConfig>;
+  routes: RouteConfig[];
+  tenants: Array<{ id: string; name: string }>;
+  keys: KeySpec[];
+  /** sha256 of SWITCHYARD_ADMIN_KEY, when set. */
+  adminKeyHash?: string;
+}
+
+export interface ConfigFlags {
+  config?: string;
+  grpcListen?: string;
+  httpListen?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const configPath = flags.config ?? env.SWITCHYARD_CONFIG;
+  const file = configPath ? parseConfigFile(configPath) : configSchema.parse({});
+  const providers = file.providers
+    ? file.providers.map((p) => ({
+        id: p.id,
+        kind: p.kind,
+        baseUrl: p.base_url,
+        apiKeyEnv: p.api_key_env,
+        apiKey: p.api_key_env && env[p.api_key_env] ? new Secret(env[p.api_key_env]!) : undefined,
+        preset: p.preset,
+        regions: p.regions,
+        local: p.local ?? (p.kind === 'ollama'),
+        disabled: p.disabled,
+        source: 'config' as const,
+      }))
+    : detectProviders(env);
+  assertUnique(providers.map((p) => p.id), 'providers', configPath);
+
+  const keys: KeySpec[] = [];
+  file.tenants.forEach((t, ti) =>
+    t.keys.forEach((k, ki) => {
+      if (k.key_sha256) return keys.push({ tenant: t.id, name: k.name, hash: k.key_sha256 });
+      const value = env[k.key_env!];
+      if (!value) {
+        throw new ConfigError(
+          `${configPath}: tenants[${ti}].keys[${ki}].key_env: environment variable ${k.key_env} is not set`,
+        );
+      }
+      keys.push({ tenant: t.id, name: k.name, hash: sha256Hex(value) });
+    }),
+  );
+  assertUnique(file.tenants.map((t) => t.id), 'tenants', configPath);
+
+  const maxMessageBytes = file.server.max_message_bytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  return {
+    grpcListen: flags.grpcListen ?? env.SWITCHYARD_GRPC_LISTEN ?? file.server.grpc_listen ?? DEFAULT_GRPC_LISTEN,
+    httpListen: flags.httpListen ?? env.SWITCHYARD_HTTP_LISTEN ?? file.server.http_listen ?? DEFAULT_HTTP_LISTEN,
+    dataDir: flags.dataDir ?? env.SWITCHYARD_DATA_DIR ?? file.server.data_dir ?? DEFAULT_DATA_DIR,
+    databaseUrl: flags.databaseUrl ?? (env.DATABASE_URL || undefined),
+    maxMessageBytes,
+    configPath,
+    providers,
+    models: file.models,
+    aliases: file.aliases,
+    routes: file.routes,
+    tenants: file.tenants.map((t) => ({ id: t.id, name: t.name })),
+    keys,
+    adminKeyHash: env.SWITCHYARD_ADMIN_KEY ? sha256Hex(env.SWITCHYARD_ADMIN_KEY) : undefined,
+  };
+}
+
+function parseConfigFile(path: string): z.infer<typeof configSchema> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` (line ${err.linePos[0].line})` : '';
+    throw new ConfigError(`${path}: invalid YAML${where}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
+    throw new ConfigError(`${path}: invalid config\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+function formatPath(path: PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+}
+
+function assertUnique(ids: string[], key: string, configPath?: string): void {
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (seen.has(id)) throw new ConfigError(`${configPath ?? 'config'}: ${key}: duplicate id "${id}"`);
+    seen.add(id);
+  }
+}
+
+/** With no `providers` in the config, the providers whose credentials are in the environment. */
+export function detectProviders(env: NodeJS.ProcessEnv): ProviderSpec[] {
+  const found: ProviderSpec[] = [];
+  const add = (id: string, kind: ProviderKind, apiKeyEnv: string | undefined, extra: Partial<ProviderSpec> = {}) =>
+    found.push({
+      id,
+      kind,
+      apiKeyEnv,
+      apiKey: apiKeyEnv && env[apiKeyEnv] ? new Secret(env[apiKeyEnv]!) : undefined,
+      regions: [],
+      local: false,
+      disabled: false,
+      source: 'env',
+      ...extra,
+    });
+  if (env.OPENAI_API_KEY) add('openai', 'openai', 'OPENAI_API_KEY');
+  if (env.ANTHROPIC_API_KEY) add('anthropic', 'anthropic', 'ANTHROPIC_API_KEY');
+  if (env.GEMINI_API_KEY) add('gemini', 'gemini', 'GEMINI_API_KEY');
+  if (env.OPENROUTER_API_KEY) add('openrouter', 'openrouter', 'OPENROUTER_API_KEY');
+  if (env.OLLAMA_HOST) {
+    const host = env.OLLAMA_HOST.includes('://') ? env.OLLAMA_HOST : `http://${env.OLLAMA_HOST}`;
+    add('ollama', 'ollama', undefined, { baseUrl: host, local: true });
+  }
+  return found;
+}

@@ -1,0 +1,130 @@
+// The planner: a PURE function from a request and snapshots to an ordered plan.
+// No I/O, no clock, no randomness: the same inputs always give the same plan, so a stored
+// decision can be replayed. Every candidate that is considered and dropped is reported with
+// a typed reason.
+import type { ModelEntry } from '../catalog/types.js';
+import { SwitchyardError } from '../errors.js';
+import { DEFAULT_MAX_OUTPUT_TOKENS, estimateCost } from './estimate.js';
+import type {
+  AliasDef,
+  Candidate,
+  Exclusion,
+  Plan,
+  PlannerProvider,
+  PlanRequest,
+  StrategyName,
+} from './types.js';
+import { checkEndpoint } from './constraints.js';
+
+export interface CatalogView {
+  readonly version: string;
+  get(id: string): ModelEntry | undefined;
+  resolve(name: string, preferredVendors?: readonly string[]): ModelEntry | undefined;
+}
+
+export interface RoutingSnapshot {
+  catalog: CatalogView;
+  /** Providers in configured order, indexed by the vendors they serve. */
+  providersByVendor: ReadonlyMap<string, readonly PlannerProvider[]>;
+  aliases: ReadonlyMap<string, AliasDef>;
+  /** Vendors with a configured provider, in configured order: a bare model name prefers them. */
+  preferredVendors: readonly string[];
+  policyVersion: string;
+}
+
+/** Strategies the first planner implements; the rest arrive with the routing engine. */
+const IMPLEMENTED: ReadonlySet<StrategyName> = new Set(['pinned', 'priority', 'cheapest']);
+
+export function plan(req: PlanRequest, snap: RoutingSnapshot): Plan {
+  const { resolved, strategy, targets } = resolveTargets(req, snap);
+  if (!IMPLEMENTED.has(strategy)) {
+    throw new SwitchyardError(
+      'unimplemented',
+      `strategy "${strategy}" is not implemented yet (available: pinned, priority, cheapest)`,
+      { reason: 'STRATEGY_NOT_IMPLEMENTED', metadata: { strategy } },
+    );
+  }
+
+  const candidates: Candidate[] = [];
+  const excluded: Exclusion[] = [];
+  for (const model of targets) {
+    const providers = snap.providersByVendor.get(model.vendor);
+    if (!providers || providers.length === 0) {
+      excluded.push({
+        provider: model.vendor,
+        model: model.id,
+        reason: 'no_provider',
+        detail: `no configured provider serves vendor "${model.vendor}"`,
+      });
+      continue;
+    }
+    const maxOut = outputBudget(req.maxOutputTokens, model);
+    const estimate = estimateCost(model.pricing, req.inputTokens, maxOut, req.tokenizer);
+    for (const provider of providers) {
+      const exclusion = checkEndpoint(req, provider, model, estimate);
+      if (exclusion) excluded.push(exclusion);
+      else candidates.push({ provider: provider.id, model, estimate });
+    }
+  }
+
+  order(candidates, strategy);
+  if (strategy === 'pinned') candidates.length = Math.min(candidates.length, 1);
+
+  const first = candidates[0];
+  if (!first) throw nothingQualifies(resolved, excluded);
+  return { resolved, strategy, candidates, excluded, estimate: first.estimate };
+}
+
+function resolveTargets(
+  req: PlanRequest,
+  snap: RoutingSnapshot,
+): { resolved: string; strategy: StrategyName; targets: ModelEntry[] } {
+  const alias = snap.aliases.get(req.model);
+  if (alias) {
+    const targets: ModelEntry[] = [];
+    for (const t of alias.targets) {
+      const model = snap.catalog.resolve(t.model, snap.preferredVendors);
+      if (model) targets.push(model);
+    }
+    return { resolved: alias.name, strategy: req.strategy ?? alias.strategy, targets };
+  }
+  const model = snap.catalog.resolve(req.model, snap.preferredVendors);
+  if (!model) {
+    throw new SwitchyardError('not_found', `model "${req.model}" is neither a known model nor an alias`, {
+      reason: 'MODEL_NOT_FOUND',
+      metadata: { model: req.model },
+    });
+  }
+  return { resolved: model.id, strategy: req.strategy ?? 'priority', targets: [model] };
+}
+
+/** Output tokens to budget for: the request's cap, else the model's maximum, else a default. */
+function outputBudget(requested: number, model: ModelEntry): number {
+  if (model.kind === 'embedding') return 0;
+  if (requested > 0) return requested;
+  return model.maxOutputTokens > 0 ? model.maxOutputTokens : DEFAULT_MAX_OUTPUT_TOKENS;
+}
+
+/** Stable sort: ties keep the configured (priority) order. */
+function order(candidates: Candidate[], strategy: StrategyName): void {
+  if (strategy === 'cheapest') {
+    candidates.sort((a, b) => (a.estimate.maxCost < b.estimate.maxCost ? -1 : a.estimate.maxCost > b.estimate.maxCost ? 1 : 0));
+  }
+}
+
+function nothingQualifies(resolved: string, excluded: Exclusion[]): SwitchyardError {
+  const reasons = [...new Set(excluded.map((e) => e.reason))];
+  const summary = excluded
+    .slice(0, 10)
+    .map((e) => `${e.provider}/${e.model.split('/').slice(1).join('/') || e.model}: ${e.reason} (${e.detail})`)
+    .join('; ');
+  const more = excluded.length > 10 ? `; and ${excluded.length - 10} more` : '';
+  return new SwitchyardError(
+    'failed_precondition',
+    `no candidate for "${resolved}" meets the request's constraints: ${summary || 'no candidates'}${more}`,
+    {
+      reason: 'NO_CANDIDATE',
+      metadata: { resolved, reasons: reasons.join(','), excluded: String(excluded.length) },
+    },
+  );
+}

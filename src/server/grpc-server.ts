@@ -1,0 +1,130 @@
+// The gRPC port: @grpc/grpc-js serving the bridged Connect impls, plus the standard health
+// service (grpc.health.v1) and server reflection (v1 and v1alpha) so that grpcurl, Postman and
+// evans can discover the API without a copy of the .proto files.
+import * as grpc from "@grpc/grpc-js";
+import { toBinary, type DescFile, type DescService } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import type { ContextValues } from "@connectrpc/connect";
+import { HealthImplementation, type ServingStatus } from "grpc-health-check";
+import { ReflectionService } from "@grpc/reflection";
+import {
+  bridgeService,
+  type GrpcServerCall,
+  type ServiceRegistration,
+  type TransportLogger,
+} from "./grpc-bridge.js";
+
+export interface GrpcServerOptions {
+  /** "host:port"; port 0 picks a free port. */
+  address: string;
+  services: ServiceRegistration[];
+  maxReceiveMessageBytes: number;
+  logger?: TransportLogger;
+  contextValues?: (call: GrpcServerCall) => ContextValues;
+}
+
+export interface GrpcHealth {
+  /** Sets the overall status ("") and every registered service's. */
+  setAll(status: ServingStatus): void;
+  set(service: string, status: ServingStatus): void;
+}
+
+export interface RunningGrpcServer {
+  port: number;
+  /** "host:port" with the bound port. */
+  address: string;
+  health: GrpcHealth;
+  /** NOT_SERVING, then a graceful shutdown for up to graceMs, then a forced one. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": options.maxReceiveMessageBytes,
+  });
+  const names: string[] = [];
+  for (const { service, impl } of options.services) {
+    const bridged = bridgeService(service, impl, {
+      logger: options.logger,
+      contextValues: options.contextValues,
+    });
+    server.addService(bridged.definition, bridged.implementation);
+    names.push(service.typeName);
+  }
+
+  const statuses: Record<string, ServingStatus> = { "": "SERVING" };
+  for (const name of names) statuses[name] = "SERVING";
+  const healthImpl = new HealthImplementation(statuses);
+  // grpc-health-check types its server parameter against its own proto-loader copy.
+  healthImpl.addToServer(server as unknown as Parameters<HealthImplementation["addToServer"]>[0]);
+  const health: GrpcHealth = {
+    setAll(status) {
+      healthImpl.setStatus("", status);
+      for (const name of names) healthImpl.setStatus(name, status);
+    },
+    set(service, status) {
+      healthImpl.setStatus(service, status);
+    },
+  };
+
+  new ReflectionService(reflectionPackage(options.services.map((s) => s.service)), {
+    services: names,
+  }).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(options.address, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    );
+  });
+  const host = options.address.slice(0, options.address.lastIndexOf(":"));
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    address: `${host}:${port}`,
+    health,
+    close(graceMs = 5000) {
+      closing ??= new Promise<void>((resolve) => {
+        health.setAll("NOT_SERVING");
+        // tryShutdown waits for every call, including health Watch streams that never end
+        // by themselves, hence the forced shutdown after the grace period.
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      return closing;
+    },
+  };
+}
+
+type ReflectionPackage = ConstructorParameters<typeof ReflectionService>[0];
+
+/**
+ * @grpc/reflection reads `fileDescriptorProtos` from a proto-loader package definition. We
+ * give it the serialised FileDescriptorProtos embedded in the generated code (each service's
+ * file and its transitive imports), so reflection always describes exactly the contract this
+ * binary was built with, without reading .proto files at run time.
+ */
+export function reflectionPackage(services: DescService[]): ReflectionPackage {
+  const files = new Map<string, Buffer>();
+  const visit = (file: DescFile): void => {
+    const name = file.proto.name;
+    if (files.has(name)) return;
+    const bytes = toBinary(FileDescriptorProtoSchema, file.proto);
+    files.set(name, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    for (const dep of file.dependencies) visit(dep);
+  };
+  for (const service of services) visit(service.file);
+  return {
+    "switchyard.reflection": {
+      format: "Protocol Buffer 3 DescriptorProto",
+      type: {},
+      fileDescriptorProtos: [...files.values()],
+    },
+  } as unknown as ReflectionPackage;
+}

@@ -1,0 +1,227 @@
+// The HTTP port: connect-node serving the same impls over the Connect protocol (JSON and
+// binary), gRPC-Web and gRPC, on HTTP/1.1 and cleartext HTTP/2 (prior knowledge) on one port.
+//
+// Node's `http2.createServer({ allowHTTP1: true })` only falls back to HTTP/1.1 on TLS (ALPN),
+// so a plain `net.Server` accepts each connection, peeks at its first bytes and hands the
+// socket to an HTTP/2 server when they are the HTTP/2 client preface, else to an HTTP/1.1
+// server (with the peeked bytes pushed back).
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  type ContextValues,
+  type Interceptor,
+} from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { publicError, type TransportLogger } from "./grpc-bridge.js";
+
+export type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
+export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+export interface HttpServerOptions {
+  /** "host:port"; port 0 picks a free port. */
+  address: string;
+  routes: (router: ConnectRouter) => void;
+  /** Runs before the RPC routes; return true when the request was handled (e.g. /metrics). */
+  extraRoutes?: (req: NodeRequest, res: NodeResponse) => boolean;
+  readMaxBytes: number;
+  logger?: TransportLogger;
+  /** Extra Connect interceptors, inside the error sanitiser. */
+  interceptors?: Interceptor[];
+  contextValues?: (req: NodeRequest) => ContextValues;
+  /** A connection that sends nothing for this long before we can tell its protocol is dropped. */
+  sniffTimeoutMs?: number;
+}
+
+export interface RunningHttpServer {
+  port: number;
+  address: string;
+  /** Stops accepting, lets in-flight requests finish for up to graceMs, then cuts the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const logger = options.logger ?? { error: (m, f) => console.error(m, f) };
+  // Aborted when the grace period ends, so that streaming impls stop (ctx.signal).
+  const shutdown = new AbortController();
+  let draining = false;
+
+  const rpc = connectNodeAdapter({
+    routes: options.routes,
+    readMaxBytes: options.readMaxBytes,
+    shutdownSignal: shutdown.signal,
+    interceptors: [sanitizeErrors(logger), ...(options.interceptors ?? [])],
+    contextValues: options.contextValues,
+  });
+
+  const handle = (req: NodeRequest, res: NodeResponse): void => {
+    const url = req.url ?? "/";
+    const path = url.includes("?") ? url.slice(0, url.indexOf("?")) : url;
+    if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
+      const body = draining ? "shutting down\n" : "ok\n";
+      (res as http.ServerResponse).writeHead(draining ? 503 : 200, {
+        "content-type": "text/plain; charset=utf-8",
+        "content-length": String(Buffer.byteLength(body)),
+      });
+      if (req.method === "HEAD") res.end();
+      else res.end(body);
+      return;
+    }
+    if (options.extraRoutes?.(req, res)) return;
+    rpc(req, res);
+  };
+
+  // HTTP/1.1: track in-flight requests per socket so that close() can drop idle keep-alive
+  // sockets at once and busy ones when their response ends. (The inner servers never listen,
+  // so Node's own connection tracking, closeIdleConnections(), does not see these sockets.)
+  const busy = new Map<net.Socket, number>();
+  const h1 = http.createServer((req, res) => {
+    const socket = req.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    res.once("close", () => {
+      const n = (busy.get(socket) ?? 1) - 1;
+      if (n > 0) busy.set(socket, n);
+      else {
+        busy.delete(socket);
+        if (draining) socket.destroy();
+      }
+    });
+    if (draining) res.setHeader("connection", "close");
+    handle(req, res);
+  });
+
+  const h2 = http2.createServer({}, handle);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    if (draining) session.close();
+  });
+
+  const sockets = new Set<net.Socket>();
+  const sniffTimeoutMs = options.sniffTimeoutMs ?? 10_000;
+  const front = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    sniff(socket, sniffTimeoutMs, (isH2) => (isH2 ? h2 : h1).emit("connection", socket));
+  });
+
+  const { host, port: wantedPort } = parseAddress(options.address);
+  await new Promise<void>((resolve, reject) => {
+    front.once("error", reject);
+    front.listen(wantedPort, host, () => {
+      front.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (front.address() as net.AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  const close = async (graceMs: number): Promise<void> => {
+    draining = true;
+    const closed = new Promise<void>((resolve) => front.close(() => resolve()));
+    for (const session of sessions) session.close(); // GOAWAY; in-flight streams may finish
+    for (const socket of sockets) {
+      // Idle HTTP/1.1 keep-alive sockets and sockets still being sniffed hold no work.
+      if (!busy.has(socket) && !isH2Socket(socket, sessions)) socket.destroy();
+    }
+    const timer = setTimeout(() => {
+      shutdown.abort(new ConnectError("the server is shutting down", Code.Unavailable));
+      for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
+    }, graceMs);
+    await closed;
+    clearTimeout(timer);
+  };
+
+  return {
+    port,
+    address: `${host.includes(":") ? `[${host}]` : host}:${port}`,
+    close(graceMs = 5000) {
+      closing ??= close(graceMs);
+      return closing;
+    },
+  };
+}
+
+function isH2Socket(socket: net.Socket, sessions: Set<http2.ServerHttp2Session>): boolean {
+  for (const session of sessions) if (session.socket === socket) return true;
+  return false;
+}
+
+/** Reads until the first bytes show the protocol, then pushes them back and decides. */
+function sniff(socket: net.Socket, timeoutMs: number, decide: (isH2: boolean) => void): void {
+  let seen: Buffer = Buffer.alloc(0);
+  const fail = (): void => {
+    cleanup();
+    socket.destroy();
+  };
+  const cleanup = (): void => {
+    socket.off("readable", onReadable);
+    socket.off("error", fail);
+    socket.off("end", fail);
+    socket.setTimeout(0);
+  };
+  const onReadable = (): void => {
+    let chunk: Buffer | null;
+    while ((chunk = socket.read() as Buffer | null) !== null) {
+      seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+    }
+    const n = Math.min(seen.length, H2_PREFACE.length);
+    if (n === 0) return;
+    const prefixOfPreface = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+    if (prefixOfPreface && n < H2_PREFACE.length) return; // not enough bytes to tell yet
+    cleanup();
+    socket.unshift(seen);
+    decide(prefixOfPreface);
+  };
+  socket.on("readable", onReadable);
+  socket.on("error", fail);
+  socket.on("end", fail);
+  socket.setTimeout(timeoutMs, fail);
+}
+
+export function parseAddress(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(":");
+  if (i < 0) throw new Error(`address must be host:port, got "${address}"`);
+  const port = Number(address.slice(i + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`invalid port in address "${address}"`);
+  }
+  let host = address.slice(0, i);
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  return { host: host === "" ? "0.0.0.0" : host, port };
+}
+
+/**
+ * connect-node sends any thrown Error's message to the client (as UNKNOWN). The gRPC port
+ * never does (see `publicError`); this interceptor applies the same rule here, for unary
+ * calls and for errors raised while a response stream is being consumed.
+ */
+function sanitizeErrors(logger: TransportLogger): Interceptor {
+  return (next) => async (req) => {
+    const rpc = `/${req.service.typeName}/${req.method.name}`;
+    try {
+      const res = await next(req);
+      if (!res.stream) return res;
+      const inner = res.message;
+      return {
+        ...res,
+        message: (async function* () {
+          try {
+            yield* inner;
+          } catch (err) {
+            throw publicError(err, req.signal, rpc, logger);
+          }
+        })(),
+      };
+    } catch (err) {
+      throw publicError(err, req.signal, rpc, logger);
+    }
+  };
+}

@@ -1,0 +1,70 @@
+// Request validation: every problem becomes INVALID_ARGUMENT naming the field (all problems
+// found are reported at once). Runs before any routing or upstream work.
+import type { DescMessage } from '@bufbuild/protobuf';
+import { Role, type Message, type Requirements } from '../../gen/switchyard/v1/common_pb.js';
+import { invalidFields, type FieldViolation } from '../errors.js';
+import { findUnknownEnums } from './enum-check.js';
+
+export const MAX_MODEL_NAME = 256;
+export const MAX_REQUEST_ID = 128;
+export const MAX_OUTPUT_TOKENS_LIMIT = 10_000_000n;
+
+export class Violations {
+  readonly list: FieldViolation[] = [];
+  add(field: string, description: string): void {
+    this.list.push({ field, description });
+  }
+  enums(desc: DescMessage, msg: unknown): void {
+    findUnknownEnums(desc, msg, '', this.list);
+  }
+  throwIfAny(): void {
+    if (this.list.length > 0) throw invalidFields(this.list);
+  }
+}
+
+export function checkModel(v: Violations, model: string, field = 'model'): void {
+  if (model.trim() === '') v.add(field, 'must not be empty');
+  else if (model.length > MAX_MODEL_NAME) v.add(field, `must be at most ${MAX_MODEL_NAME} characters`);
+}
+
+export function checkRequestId(v: Violations, id: string): void {
+  if (id.length > MAX_REQUEST_ID) v.add('request_id', `must be at most ${MAX_REQUEST_ID} characters`);
+}
+
+export function checkMaxOutput(v: Violations, value: bigint, field: string): void {
+  if (value < 0n) v.add(field, 'must not be negative');
+  else if (value > MAX_OUTPUT_TOKENS_LIMIT) v.add(field, `must be at most ${MAX_OUTPUT_TOKENS_LIMIT}`);
+}
+
+/** Roles set, and the conversation's total size within the limit. */
+export function checkMessages(v: Violations, messages: readonly Message[], maxBytes: number, required: boolean): void {
+  if (required && messages.length === 0) v.add('messages', 'must contain at least one message');
+  let bytes = 0;
+  messages.forEach((m, i) => {
+    if (m.role === Role.UNSPECIFIED) v.add(`messages[${i}].role`, 'must be set (ROLE_SYSTEM, ROLE_USER, ROLE_ASSISTANT or ROLE_TOOL)');
+    if (m.role === Role.TOOL && m.toolCallId === '') v.add(`messages[${i}].tool_call_id`, 'is required for ROLE_TOOL');
+    bytes += m.content.length + m.name.length + m.toolCallId.length;
+    m.parts.forEach((p, j) => {
+      if (p.part.case === 'text') bytes += p.part.value.length;
+      else if (p.part.case === 'image') {
+        const src = p.part.value.source;
+        if (src.case === 'url') bytes += src.value.length;
+        else if (src.case === 'data') {
+          bytes += src.value.byteLength;
+          if (!p.part.value.mimeType) v.add(`messages[${i}].parts[${j}].image.mime_type`, 'is required with data');
+        } else v.add(`messages[${i}].parts[${j}].image`, 'needs a url or data');
+      } else v.add(`messages[${i}].parts[${j}]`, 'is empty');
+    });
+    for (const c of m.toolCalls) bytes += c.argumentsJson.length + c.name.length + c.id.length;
+  });
+  // String lengths count UTF-16 units, a lower bound on UTF-8 bytes up to 3x; cheap and
+  // good enough to stop oversized payloads before any work is done on them.
+  if (bytes > maxBytes) v.add('messages', `total size ${bytes} exceeds the limit of ${maxBytes} bytes`);
+}
+
+export function checkRequirements(v: Violations, r: Requirements | undefined): void {
+  if (!r) return;
+  if (r.minContextTokens < 0n) v.add('requirements.min_context_tokens', 'must not be negative');
+  if (r.maxPricePerMillionTokens < 0n) v.add('requirements.max_price_per_million_tokens', 'must not be negative');
+  if (r.maxLatencyMs < 0n) v.add('requirements.max_latency_ms', 'must not be negative');
+}

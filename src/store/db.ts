@@ -1,0 +1,127 @@
+// The one database interface the rest of Switchyard sees. Two backends implement it: a
+// Postgres server through a `pg` pool (pg-backend.ts) and embedded PGlite (pglite-backend.ts).
+// Repositories take a `Queryable`, so the same function runs on the pool, on PGlite, or inside a
+// transaction.
+//
+// Type mapping, identical on both backends (the storage suite checks it):
+//   int8 / bigint          → JS bigint (also inside int8[]). Money is bigint in the domain, and
+//                            the drivers disagree by default (pg: string, PGlite: number, or
+//                            bigint past 2^53), so both are set to bigint in the driver.
+//   int2 / int4 / float    → number;   numeric → string (exact; convert where it is used)
+//   timestamptz            → Date;     jsonb → parsed value;   text[] → string[]
+// Parameters: pass bigint or number for int8. Pass jsonb as `JSON.stringify(value)` with a
+// `$n::jsonb` cast: `pg` turns a JS array parameter into a Postgres array literal, not JSON.
+//
+// Errors keep the driver's error object, so `err.code` is the SQLSTATE on both backends
+// (see `sqlState()`); PGlite's habit of attaching the bound parameters to an error is undone,
+// because parameters can be key hashes or provider key ciphertext.
+
+export interface QueryResult<R> {
+  rows: R[];
+  /** Rows returned (SELECT) or affected (INSERT/UPDATE/DELETE). */
+  rowCount: number;
+}
+
+export interface Queryable {
+  /** One statement, `$1…` parameters. */
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+  /** A script of several statements without parameters (migrations, TRUNCATE lists). */
+  exec(sql: string): Promise<void>;
+}
+
+export type Unlisten = () => Promise<void>;
+
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /**
+   * Runs `fn` in one transaction: COMMIT when it resolves, ROLLBACK when it throws. Inside `fn`
+   * use only `tx`: calling `db.query()`/`db.transaction()` there throws, because on PGlite (one
+   * session) it would deadlock and on Postgres it would silently run outside the transaction.
+   * A transaction that saw an error it swallowed cannot commit: both backends then throw an
+   * error with code 25P02.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * LISTEN on `channel` (a lowercase SQL identifier). `onPayload` runs for every NOTIFY after
+   * the returned promise resolves. On Postgres a dedicated connection listens and reconnects
+   * with backoff; notifications sent while it was disconnected are lost, so a cache fed by
+   * NOTIFY should also re-read periodically.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<Unlisten>;
+  close(): Promise<void>;
+}
+
+export interface OpenDbOptions {
+  /** postgres://… → a Postgres server. Takes precedence over dataDir. */
+  databaseUrl?: string;
+  /** PGlite data directory (created if missing), or 'memory://' for an in-memory database. */
+  dataDir?: string;
+  /** Postgres pool size (default 10). */
+  poolSize?: number;
+  /** Postgres statement_timeout in ms (default 30 000; 0 disables). */
+  statementTimeoutMs?: number;
+  /** Errors nobody awaits (an idle pooled client or the LISTEN connection dropping). */
+  onBackgroundError?: (err: Error) => void;
+}
+
+/**
+ * Measured on the dev machine (2 vCPU shared with other jobs, Node 20.20, PGlite 0.5.16):
+ * openDb() then migrate(), peak RSS sampled in-process and by /usr/bin/time, several runs.
+ *  - a new database (in-memory, or an empty data dir: initdb runs): 2.8–4.7 s, peak RSS
+ *    0.69–0.95 GB (mostly the wasm Postgres and its initdb)
+ *  - reopening an existing data dir: 0.5–0.6 s, peak RSS 0.34–0.41 GB
+ *  - migrate() of 0001 on top: ~40 ms
+ * Hence: tests open one in-memory PGlite per process, never one per test.
+ */
+export const PGLITE_MEASURED = {
+  newDatabaseOpenMs: { min: 2800, max: 4700 },
+  newDatabasePeakRssMb: { min: 690, max: 950 },
+  reopenOpenMs: { min: 480, max: 570 },
+  reopenPeakRssMb: { min: 340, max: 410 },
+  migrateMs: 40,
+} as const;
+
+export async function openDb(opts: OpenDbOptions): Promise<Db> {
+  if (opts.databaseUrl) {
+    const { openPostgres } = await import('./pg-backend.js');
+    return openPostgres({ ...opts, databaseUrl: opts.databaseUrl });
+  }
+  if (opts.dataDir) {
+    // Imported lazily: loading PGlite's wasm costs memory a Postgres deployment never needs.
+    const { openPglite } = await import('./pglite-backend.js');
+    return openPglite(opts.dataDir);
+  }
+  throw new Error('openDb: set databaseUrl (Postgres) or dataDir (embedded PGlite)');
+}
+
+/** The SQLSTATE of a database error (e.g. '23505'), or undefined for anything else. */
+export function sqlState(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+export const SQLSTATE = {
+  uniqueViolation: '23505',
+  foreignKeyViolation: '23503',
+  checkViolation: '23514',
+  notNullViolation: '23502',
+  inFailedTransaction: '25P02',
+  queryCanceled: '57014',
+} as const;
+
+/** Sends a NOTIFY; inside a transaction it is delivered on COMMIT and dropped on ROLLBACK. */
+export async function notify(q: Queryable, channel: string, payload: string): Promise<void> {
+  assertChannel(channel);
+  await q.query('SELECT pg_notify($1, $2)', [channel, payload]);
+}
+
+/**
+ * Channel names are interpolated into LISTEN, so only plain lowercase identifiers pass. This
+ * also sidesteps case folding: unquoted LISTEN lowercases, pg_notify() does not.
+ */
+export function assertChannel(channel: string): void {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) {
+    throw new Error(`invalid LISTEN/NOTIFY channel ${JSON.stringify(channel)}: use [a-z_][a-z0-9_]*`);
+  }
+}

@@ -1,0 +1,103 @@
+// migrate(): idempotence, checksums, atomic failure, concurrent replicas.
+
+import { describe, expect, test } from 'vitest';
+import { openDb } from '../../../src/store/db.js';
+import {
+  appliedMigrations,
+  checksum,
+  loadMigrations,
+  migrate,
+  MigrationError,
+  type Migration,
+} from '../../../src/store/migrate.js';
+import { freshPostgres } from '../../helpers/db.js';
+import { rejection, type StorageCtx } from './context.js';
+
+const EXPECTED_TABLES = [
+  'aliases',
+  'api_keys',
+  'model_overrides',
+  'policies',
+  'providers',
+  'route_rules',
+  'schema_migrations',
+  'tenants',
+];
+
+export function migrationsSuite(ctx: StorageCtx): void {
+  describe('migrations', () => {
+    test('the schema is in place and every file is recorded once with its checksum', async () => {
+      const { rows } = await ctx.db.query<{ t: string }>(
+        `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
+      );
+      expect(rows.map((r) => r.t)).toEqual(EXPECTED_TABLES);
+      const files = await loadMigrations();
+      const recorded = await appliedMigrations(ctx.db);
+      expect(recorded.map((r) => [r.version, r.name, r.checksum])).toEqual(
+        files.map((f) => [f.version, f.name, f.checksum]),
+      );
+    });
+
+    test('running again applies nothing', async () => {
+      expect(await migrate(ctx.db)).toEqual({ applied: [], unknown: [] });
+      expect(await migrate(ctx.db)).toEqual({ applied: [], unknown: [] });
+    });
+
+    test('a landed migration whose file changed stops start-up', async () => {
+      const files = await loadMigrations();
+      const edited: Migration[] = files.map((m, i) =>
+        i === 0 ? { ...m, sql: `${m.sql}\n-- edited`, checksum: checksum(`${m.sql}\n-- edited`) } : m,
+      );
+      const err = await rejection(migrate(ctx.db, { migrations: edited }));
+      expect(err).toBeInstanceOf(MigrationError);
+      expect((err as Error).message).toMatch(/0001_init\.sql changed after it was applied/);
+    });
+
+    test('a failing migration leaves no trace (one transaction)', async () => {
+      const files = await loadMigrations();
+      const bad: Migration = {
+        version: 9001,
+        name: 'bad',
+        sql: 'CREATE TABLE zz_half_done (x int); SELECT 1/0;',
+        checksum: 'x',
+      };
+      const err = await rejection(migrate(ctx.db, { migrations: [...files, bad] }));
+      expect((err as Error).message).toMatch(/9001_bad\.sql failed: division by zero/);
+      const { rowCount } = await ctx.db.query(`SELECT 1 FROM pg_tables WHERE tablename = 'zz_half_done'`);
+      expect(rowCount).toBe(0);
+      expect((await appliedMigrations(ctx.db)).map((m) => m.version)).toEqual(files.map((f) => f.version));
+    });
+
+    test('versions recorded by a newer release are reported, not fatal', async () => {
+      const files = await loadMigrations();
+      expect(await migrate(ctx.db, { migrations: files.slice(0, 0) })).toEqual({
+        applied: [],
+        unknown: files.map((f) => f.version),
+      });
+    });
+
+    test('concurrent migrate() calls on one Db both succeed', async () => {
+      const results = await Promise.all([migrate(ctx.db), migrate(ctx.db), migrate(ctx.db)]);
+      expect(results.every((r) => r.applied.length === 0)).toBe(true);
+    });
+
+    if (ctx.backend === 'postgres') {
+      test('two replicas migrating an empty database at once: each migration applied once', async () => {
+        const fresh = await freshPostgres({ migrate: false });
+        const replicas = [fresh.db, ...(await Promise.all([1, 2, 3].map(() => openDb({ databaseUrl: fresh.url }))))];
+        try {
+          const results = await Promise.all(replicas.map((db) => migrate(db)));
+          const files = await loadMigrations();
+          const appliedBy = results.map((r) => r.applied);
+          // Exactly one replica did the work; the others waited on the lock and skipped.
+          expect(appliedBy.filter((a) => a.length > 0)).toEqual([files.map((f) => f.version)]);
+          const recorded = await appliedMigrations(fresh.db);
+          expect(recorded.map((r) => r.version)).toEqual(files.map((f) => f.version));
+        } finally {
+          await Promise.all(replicas.slice(1).map((db) => db.close()));
+          await fresh.drop();
+        }
+      });
+    }
+  });
+}
