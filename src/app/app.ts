@@ -80,7 +80,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
 
     const logError = (message: string, err: unknown) => log.error(message, { error: err });
     const router = guard(RouterService, routerService(state), { auth, log: logError, pending: ROUTER_PENDING });
-    const admin = guard(AdminService, adminService({ db, state, vault, auth }), {
+    const admin = guard(AdminService, adminService({ db, state, vault, auth, env }), {
       auth,
       tenantMethods: TENANT_ADMIN_METHODS,
       log: logError,

@@ -145,6 +145,10 @@ export class Catalog {
     if (exact) return exact;
     const candidates = this.byUpstream.get(name);
     if (!candidates) return undefined;
+    // "openai/o3-mini" names a direct model (maybe hidden by an override): never let it fall
+    // through to OpenRouter's model of the same upstream name.
+    const prefix = name.slice(0, name.indexOf('/'));
+    if (prefix && this.rowsByVendor.has(prefix) && candidates.every((e) => e.vendor === RESELLER)) return undefined;
     for (const vendor of preferredVendors) {
       if (vendor === RESELLER) continue;
       const hit = candidates.find((e) => e.vendor === vendor);

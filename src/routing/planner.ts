@@ -58,7 +58,7 @@ export function plan(req: PlanRequest, snap: RoutingSnapshot): Plan {
       });
       continue;
     }
-    const maxOut = outputBudget(req.maxOutputTokens, model);
+    const maxOut = outputBudget(req.maxOutputTokens, req.inputTokens, model);
     const estimate = estimateCost(model.pricing, req.inputTokens, maxOut, req.tokenizer);
     for (const provider of providers) {
       const exclusion = checkEndpoint(req, provider, model, estimate);
@@ -98,11 +98,17 @@ function resolveTargets(
   return { resolved: model.id, strategy: req.strategy ?? 'priority', targets: [model] };
 }
 
-/** Output tokens to budget for: the request's cap, else the model's maximum, else a default. */
-function outputBudget(requested: number, model: ModelEntry): number {
+/**
+ * Output tokens to budget for: the request's cap, else the model's maximum (else a default)
+ * bounded by the room the input leaves in the context window. Many catalogs give a model's
+ * max output as its whole window; without that bound no uncapped request would ever fit.
+ */
+function outputBudget(requested: number, inputTokens: number, model: ModelEntry): number {
   if (model.kind === 'embedding') return 0;
   if (requested > 0) return requested;
-  return model.maxOutputTokens > 0 ? model.maxOutputTokens : DEFAULT_MAX_OUTPUT_TOKENS;
+  const max = model.maxOutputTokens > 0 ? model.maxOutputTokens : DEFAULT_MAX_OUTPUT_TOKENS;
+  const room = model.contextWindow - inputTokens;
+  return model.contextWindow > 0 && room > 0 ? Math.min(max, room) : max;
 }
 
 /** Stable sort: ties keep the configured (priority) order. */

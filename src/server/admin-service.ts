@@ -31,6 +31,8 @@ export interface AdminDeps {
   state: RuntimeState;
   vault: KeyVault;
   auth: Authenticator;
+  /** The server's environment (for providers that name their key by `api_key_env`). */
+  env?: NodeJS.ProcessEnv;
 }
 
 function checkId(v: Violations, field: string, value: string): void {
@@ -69,8 +71,9 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
     local: p.local,
     disabled: p.disabled,
   });
+  const env = d.env ?? process.env;
   const providerOut = (row: providers.Provider) =>
-    c.providerToProto(row, Boolean(row.apiKeyCiphertext) || Boolean(row.apiKeyEnv && process.env[row.apiKeyEnv]));
+    c.providerToProto(row, Boolean(row.apiKeyCiphertext) || Boolean(row.apiKeyEnv && env[row.apiKeyEnv]));
 
   const validateAlias = (a: pb.Alias | undefined): pb.Alias => {
     const v = new Violations();

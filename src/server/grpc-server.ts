@@ -5,7 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import { toBinary, type DescFile, type DescService } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { ContextValues } from "@connectrpc/connect";
-import { HealthImplementation, type ServingStatus } from "grpc-health-check";
+import { HealthImplementation, service as healthService, type ServingStatus } from "grpc-health-check";
 import { ReflectionService } from "@grpc/reflection";
 import {
   bridgeService,
@@ -68,7 +68,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   };
 
   new ReflectionService(reflectionPackage(options.services.map((s) => s.service)), {
-    services: names,
+    services: [...names, HEALTH_SERVICE],
   }).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
@@ -104,6 +104,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
 
 type ReflectionPackage = ConstructorParameters<typeof ReflectionService>[0];
 
+const HEALTH_SERVICE = "grpc.health.v1.Health";
+
 /**
  * @grpc/reflection reads `fileDescriptorProtos` from a proto-loader package definition. We
  * give it the serialised FileDescriptorProtos embedded in the generated code (each service's
@@ -120,11 +122,19 @@ export function reflectionPackage(services: DescService[]): ReflectionPackage {
     for (const dep of file.dependencies) visit(dep);
   };
   for (const service of services) visit(service.file);
+  // The health service is served too, so reflection lists and describes it (grpc-health-check
+  // loads its .proto with proto-loader, whose method definitions carry the file descriptors).
+  const healthFiles = healthService.Check?.requestType.fileDescriptorProtos ?? [];
   return {
     "switchyard.reflection": {
       format: "Protocol Buffer 3 DescriptorProto",
       type: {},
       fileDescriptorProtos: [...files.values()],
+    },
+    "grpc.health.v1": {
+      format: "Protocol Buffer 3 DescriptorProto",
+      type: {},
+      fileDescriptorProtos: healthFiles,
     },
   } as unknown as ReflectionPackage;
 }

@@ -206,6 +206,7 @@ export function parseAddress(address: string): { host: string; port: number } {
 function sanitizeErrors(logger: TransportLogger): Interceptor {
   return (next) => async (req) => {
     const rpc = `/${req.service.typeName}/${req.method.name}`;
+    const reason = () => (req.signal.aborted ? req.signal.reason : undefined);
     try {
       const res = await next(req);
       if (!res.stream) return res;
@@ -216,12 +217,12 @@ function sanitizeErrors(logger: TransportLogger): Interceptor {
           try {
             yield* inner;
           } catch (err) {
-            throw publicError(err, req.signal, rpc, logger);
+            throw publicError(err, reason(), rpc, logger);
           }
         })(),
       };
     } catch (err) {
-      throw publicError(err, req.signal, rpc, logger);
+      throw publicError(err, reason(), rpc, logger);
     }
   };
 }

@@ -202,3 +202,12 @@ describe('overrides', () => {
     expect(other.version).not.toBe(c.version);
   });
 });
+
+describe('resolve with a hidden direct model', () => {
+  it('does not fall through to OpenRouter for a "vendor/model" id', async () => {
+    const { Catalog } = await import('../../src/catalog/catalog.js');
+    const c = Catalog.fromEmbedded([{ modelId: 'openai/gpt-4o', patch: {}, disabled: true }]);
+    expect(c.get('openrouter/openai/gpt-4o')).toBeDefined();
+    expect(c.resolve('openai/gpt-4o')).toBeUndefined();
+  });
+});

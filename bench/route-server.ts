@@ -1,0 +1,72 @@
+// Child process of bench/route.ts: serves either Switchyard (over embedded in-memory PGlite)
+// or a bare grpc-js echo answering fixed bytes, prints `PORT <n>` and runs until killed.
+import * as grpc from '@grpc/grpc-js';
+import { startApp } from '../src/app/app.js';
+import { loadConfig } from '../src/config/load.js';
+import { silentLogger } from '../src/log.js';
+
+const mode = process.argv[2];
+const identity = (b: Buffer): Buffer => b;
+
+if (mode === 'switchyard') {
+  const config = loadConfig(
+    { config: process.env.BENCH_CONFIG, grpcListen: '127.0.0.1:0', httpListen: '127.0.0.1:0', dataDir: 'memory://' },
+    process.env,
+  );
+  const app = await startApp({ config, log: silentLogger });
+  process.stdout.write(`PORT ${app.grpcPort}\n`);
+} else if (mode === 'bridge') {
+  // The gRPC bridge with a trivial impl answering a fixed message: isolates transport cost.
+  const { fromBinary } = await import('@bufbuild/protobuf');
+  const { RouterService, RouteResponseSchema } = await import('../gen/switchyard/v1/router_pb.js');
+  const { startGrpcServer } = await import('../src/server/grpc-server.js');
+  const reply = fromBinary(RouteResponseSchema, Buffer.from(process.env.BENCH_REPLY_B64 ?? '', 'base64'));
+  const server = await startGrpcServer({
+    address: '127.0.0.1:0',
+    services: [{ service: RouterService, impl: { route: async () => reply } }],
+    maxReceiveMessageBytes: 8 << 20,
+  });
+  process.stdout.write(`PORT ${server.port}\n`);
+} else if (mode === 'echo') {
+  // Answers every Route with the same bytes Switchyard answered, so both send equal payloads.
+  const reply = Buffer.from(process.env.BENCH_REPLY_B64 ?? '', 'base64');
+  const server = new grpc.Server();
+  server.addService(
+    {
+      Route: {
+        path: '/switchyard.v1.RouterService/Route',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+    },
+    { Route: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, reply) },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  process.stdout.write(`PORT ${port}\n`);
+} else {
+  process.stderr.write('usage: route-server.ts switchyard|echo\n');
+  process.exit(2);
+}
+
+// BENCH_PROFILE=file.cpuprofile: profile from now (after start-up) until SIGTERM.
+if (process.env.BENCH_PROFILE) {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  process.once('SIGTERM', async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile));
+    process.exit(0);
+  });
+} else {
+  process.once('SIGTERM', () => process.exit(0));
+}

@@ -1,0 +1,127 @@
+// npm run bench:route — Route RPC throughput and latency over gRPC, side by side with a bare
+// grpc-js echo server answering the same bytes, in one run. Each server runs in its own
+// child process; the same client drives both. Ends with one JSON line of the figures.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { Role } from '../gen/switchyard/v1/common_pb.js';
+import { RouteRequestSchema } from '../gen/switchyard/v1/router_pb.js';
+import { unaryLoad, unaryOnce, type LoadResult } from './lib/grpc-load.js';
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const PATH = '/switchyard.v1.RouterService/Route';
+const KEY = 'bench-tenant-key';
+
+const configDir = mkdtempSync(join(tmpdir(), 'sy-bench-'));
+const configPath = join(configDir, 'switchyard.yaml');
+writeFileSync(
+  configPath,
+  `providers:
+  - { id: openai, kind: openai, api_key_env: OPENAI_KEY }
+  - { id: anthropic, kind: anthropic, api_key_env: ANTHROPIC_KEY }
+aliases:
+  smart:
+    strategy: cheapest
+    targets: [openai/gpt-4o, anthropic/claude-sonnet-4-5, openai/gpt-4o-mini]
+tenants:
+  - id: bench
+    keys: [{ name: bench, key_env: BENCH_KEY }]
+`,
+);
+
+const request = Buffer.from(
+  toBinary(
+    RouteRequestSchema,
+    create(RouteRequestSchema, {
+      model: 'smart',
+      maxOutputTokens: 512n,
+      messages: [
+        { role: Role.SYSTEM, content: 'You are a concise assistant.' },
+        { role: Role.USER, content: 'Summarise the plot of Hamlet in three sentences, please.' },
+      ],
+      requestId: 'bench',
+    }),
+  ),
+);
+
+async function spawnServer(mode: 'switchyard' | 'echo', env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; address: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/route-server.ts', mode], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
+  });
+  return { child, address: `127.0.0.1:${port}` };
+}
+
+function row(name: string, r: LoadResult): string {
+  return `${name.padEnd(12)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50Ms.toFixed(3)} ms   p99 ${r.p99Ms.toFixed(3)} ms   (${r.calls} calls, ${r.errors} errors)`;
+}
+
+const best = (rs: LoadResult[]) => rs.reduce((a, b) => (b.rps > a.rps ? b : a));
+
+async function main(): Promise<void> {
+  const sy = await spawnServer('switchyard', {
+    BENCH_CONFIG: configPath,
+    OPENAI_KEY: 'sk-bench',
+    ANTHROPIC_KEY: 'sk-bench',
+    BENCH_KEY: KEY,
+  });
+  const metadata = { authorization: `Bearer ${KEY}` };
+  const reply = await unaryOnce(sy.address, PATH, request, metadata);
+  const echo = await spawnServer('echo', { BENCH_REPLY_B64: reply.toString('base64') });
+  try {
+    console.log(`Route over gRPC: request ${request.length} B, response ${reply.length} B, concurrency ${CONCURRENCY}, ${ROUNDS}×${DURATION_MS} ms each, interleaved`);
+    // Warm both (JIT, connections), then interleave rounds so machine noise hits both alike.
+    await unaryLoad({ address: sy.address, path: PATH, request, metadata, concurrency: CONCURRENCY, durationMs: 1500 });
+    await unaryLoad({ address: echo.address, path: PATH, request, metadata, concurrency: CONCURRENCY, durationMs: 1500 });
+    const syRuns: LoadResult[] = [];
+    const echoRuns: LoadResult[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      echoRuns.push(await unaryLoad({ address: echo.address, path: PATH, request, metadata, concurrency: CONCURRENCY, durationMs: DURATION_MS }));
+      syRuns.push(await unaryLoad({ address: sy.address, path: PATH, request, metadata, concurrency: CONCURRENCY, durationMs: DURATION_MS }));
+    }
+    const s = best(syRuns);
+    const e = best(echoRuns);
+    // Sequential (concurrency 1) latency: the per-call overhead without queueing.
+    const s1 = await unaryLoad({ address: sy.address, path: PATH, request, metadata, concurrency: 1, durationMs: 2000 });
+    const e1 = await unaryLoad({ address: echo.address, path: PATH, request, metadata, concurrency: 1, durationMs: 2000 });
+    console.log(row('switchyard', s));
+    console.log(row('bare echo', e));
+    console.log(row('switchyard·1', s1));
+    console.log(row('bare echo·1', e1));
+    const ratio = s.rps / e.rps;
+    console.log(`throughput ratio switchyard/echo: ${(ratio * 100).toFixed(1)}% (target ≥ 70%)`);
+    console.log(`added latency at concurrency 1 (p50 switchyard − p50 echo): ${(s1.p50Ms - e1.p50Ms).toFixed(3)} ms`);
+    console.log(
+      JSON.stringify({
+        bench: 'route',
+        ratio: Number(ratio.toFixed(3)),
+        switchyard_rps: Math.round(s.rps),
+        echo_rps: Math.round(e.rps),
+        p50_ms: Number(s.p50Ms.toFixed(3)),
+        p99_ms: Number(s.p99Ms.toFixed(3)),
+        echo_p50_ms: Number(e.p50Ms.toFixed(3)),
+        echo_p99_ms: Number(e.p99Ms.toFixed(3)),
+        added_p50_ms_c1: Number((s1.p50Ms - e1.p50Ms).toFixed(3)),
+        concurrency: CONCURRENCY,
+      }),
+    );
+  } finally {
+    sy.child.kill('SIGTERM');
+    echo.child.kill('SIGTERM');
+  }
+}
+
+await main();
