@@ -6,24 +6,11 @@
 // is built once in `bridgeService`. Per call we allocate one small context object whose
 // parts are created on first use (see GrpcHandlerContext for why and what it costs).
 import * as grpc from "@grpc/grpc-js";
-import {
-  create,
-  fromBinary,
-  isMessage,
-  toBinary,
-  type DescMessage,
-  type DescMethod,
-  type DescService,
-} from "@bufbuild/protobuf";
+import { create, fromBinary, isMessage, toBinary } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
 import { anyPack, AnySchema } from "@bufbuild/protobuf/wkt";
-import {
-  Code,
-  ConnectError,
-  createContextValues,
-  type ContextValues,
-  type HandlerContext,
-  type ServiceImpl,
-} from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
+import type { ContextValues, HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
 
 /** The logging hook of the transport layer. Errors passed here may hold internals; they are
@@ -229,9 +216,9 @@ type TrackedCall = GrpcServerCall & { [kCtx]?: GrpcHandlerContext };
 
 /**
  * The Connect HandlerContext of one gRPC call. Same contract as `createHandlerContext`, but
- * lazy: measured on this code, createHandlerContext + abort() costs ~17 µs per call (two
- * AbortControllers, linked listeners, three Headers, an abort event at completion), a large
- * share of a ~65 µs bare grpc-js unary call. Here the signal, headers and values exist only
+ * lazy: createHandlerContext + abort() measured ~17 µs per call here (two AbortControllers,
+ * linked listeners, three Headers, an abort event at completion), against ~65-75 µs of server
+ * CPU for a whole bare grpc-js echo call. Here the signal, headers and values exist only
  * once the impl touches them, and the deadline needs no timer of our own: grpc-js already
  * runs one, answers DEADLINE_EXCEEDED and emits 'cancelled', which aborts the signal.
  * Semantics kept: the signal aborts on cancel, deadline, shutdown and completion (created

@@ -29,7 +29,7 @@ export interface HttpServerOptions {
   extraRoutes?: (req: NodeRequest, res: NodeResponse) => boolean;
   readMaxBytes: number;
   logger?: TransportLogger;
-  /** Extra Connect interceptors, inside the error sanitiser. */
+  /** Extra Connect interceptors, inside the error logger/sanitiser. */
   interceptors?: Interceptor[];
   contextValues?: (req: NodeRequest) => ContextValues;
   /** A connection that sends nothing for this long before we can tell its protocol is dropped. */
@@ -77,8 +77,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   };
 
   // HTTP/1.1: track in-flight requests per socket so that close() can drop idle keep-alive
-  // sockets at once and busy ones when their response ends. (The inner servers never listen,
-  // so Node's own connection tracking, closeIdleConnections(), does not see these sockets.)
+  // sockets at once and busy ones as soon as their response ends.
   const busy = new Map<net.Socket, number>();
   const h1 = http.createServer((req, res) => {
     const socket = req.socket;
@@ -95,6 +94,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     handle(req, res);
   });
 
+  // Node's http.Server starts the checker that enforces headersTimeout / requestTimeout (the
+  // slow-loris guards) on its own 'listening' event; this one never listens (the front
+  // server does), so start it explicitly. close() below stops it again (h1.close()).
+  h1.emit("listening");
+
   const h2 = http2.createServer({}, handle);
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
@@ -104,11 +108,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
 
   const sockets = new Set<net.Socket>();
+  // (Not session.socket: Http2Session exposes a proxy of the socket, not the socket itself.)
+  const h2Sockets = new WeakSet<net.Socket>();
   const sniffTimeoutMs = options.sniffTimeoutMs ?? 10_000;
   const front = net.createServer((socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    sniff(socket, sniffTimeoutMs, (isH2) => (isH2 ? h2 : h1).emit("connection", socket));
+    sniff(socket, sniffTimeoutMs, (isH2) => {
+      if (isH2) h2Sockets.add(socket);
+      (isH2 ? h2 : h1).emit("connection", socket);
+    });
   });
 
   const { host, port: wantedPort } = parseAddress(options.address);
@@ -125,10 +134,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const close = async (graceMs: number): Promise<void> => {
     draining = true;
     const closed = new Promise<void>((resolve) => front.close(() => resolve()));
+    h1.close(); // stops its timeout checker; its sockets are handled below
     for (const session of sessions) session.close(); // GOAWAY; in-flight streams may finish
     for (const socket of sockets) {
       // Idle HTTP/1.1 keep-alive sockets and sockets still being sniffed hold no work.
-      if (!busy.has(socket) && !isH2Socket(socket, sessions)) socket.destroy();
+      if (!busy.has(socket) && !h2Sockets.has(socket)) socket.destroy();
     }
     const timer = setTimeout(() => {
       shutdown.abort(new ConnectError("the server is shutting down", Code.Unavailable));
@@ -147,11 +157,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return closing;
     },
   };
-}
-
-function isH2Socket(socket: net.Socket, sessions: Set<http2.ServerHttp2Session>): boolean {
-  for (const session of sessions) if (session.socket === socket) return true;
-  return false;
 }
 
 /** Reads until the first bytes show the protocol, then pushes them back and decides. */
@@ -199,9 +204,10 @@ export function parseAddress(address: string): { host: string; port: number } {
 }
 
 /**
- * connect-node sends any thrown Error's message to the client (as UNKNOWN). The gRPC port
- * never does (see `publicError`); this interceptor applies the same rule here, for unary
- * calls and for errors raised while a response stream is being consumed.
+ * Applies `publicError`, the gRPC port's rule, here too. connect-node already answers a
+ * non-ConnectError with INTERNAL "internal error", but logs nothing, so without this a bug
+ * would vanish silently on this port; the rule also lets a deadline or cancel that caused the
+ * failure win over it. Covers unary calls and errors raised while a response streams.
  */
 function sanitizeErrors(logger: TransportLogger): Interceptor {
   return (next) => async (req) => {

@@ -128,6 +128,13 @@ describe("gRPC port (grpc-js client, proto loaded independently)", () => {
     expect(error?.details).toBe("upstream broke");
   });
 
+  it("hides a plain Error thrown mid-stream behind INTERNAL", async () => {
+    const { messages, error } = await collect(client.Chat({ model: "events:5:0:0:boom", request_id: "s-3" }));
+    expect(messages).toHaveLength(2);
+    expect(error?.code).toBe(grpc.status.INTERNAL);
+    expect(error?.details).toBe("internal error");
+  });
+
   it("maps a ConnectError to its code, raw message and grpc-status-details-bin", async () => {
     const err: grpc.ServiceError = await unary("Embed", { model: "m" }).then(
       () => expect.fail("should fail"),

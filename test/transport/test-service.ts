@@ -47,10 +47,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Chat request model syntax: "events:<count>:<delayMs>[:<bytesPerEvent>][:fail]". */
+/** Chat request model syntax: "events:<count>:<delayMs>[:<bytesPerEvent>][:fail|boom]";
+ * fail/boom throw a ConnectError / a plain Error before the third event. */
 function parseChatModel(model: string) {
   const [, count = "3", delay = "0", size = "0", fail = ""] = model.split(":");
-  return { count: Number(count), delay: Number(delay), size: Number(size), fail: fail === "fail" };
+  return { count: Number(count), delay: Number(delay), size: Number(size), fail };
 }
 
 export const testRouterImpl: Partial<ServiceImpl<typeof RouterService>> = {
@@ -87,9 +88,8 @@ export const testRouterImpl: Partial<ServiceImpl<typeof RouterService>> = {
     try {
       for (let i = 0; i < count; i++) {
         if (delay > 0) await sleep(delay, ctx.signal);
-        if (fail && i === 2) {
-          throw new ConnectError("upstream broke", Code.Unavailable);
-        }
+        if (fail === "fail" && i === 2) throw new ConnectError("upstream broke", Code.Unavailable);
+        if (fail === "boom" && i === 2) throw new Error("secret stack detail hunter2");
         r.yielded++;
         yield { event: { case: "delta", value: { text: size > 0 ? "x".repeat(size) : `tok${i}` } } };
       }
