@@ -192,7 +192,9 @@ describe("gRPC port (grpc-js client, proto loaded independently)", () => {
     const r = records.get("d-1")!;
     expect(r.aborted).toBe(true);
     expect(r.abortReason).toBeInstanceOf(ConnectError);
-    expect((r.abortReason as ConnectError).code).toBe(Code.DeadlineExceeded);
+    // The client cancels at its deadline, which can reach the server a moment before the
+    // server's own (later-starting) deadline timer: either reason aborts the impl promptly.
+    expect([Code.DeadlineExceeded, Code.Canceled]).toContain((r.abortReason as ConnectError).code);
   });
 
   it("answers DEADLINE_EXCEEDED on a stream and runs the impl's finally", async () => {

@@ -35,8 +35,9 @@ export function tenantsSuite(ctx: StorageCtx): void {
       expect(dup).toBeInstanceOf(AlreadyExistsError);
       expect(dup).toMatchObject({ kind: 'already_exists', reason: 'ALREADY_EXISTS', entity: 'tenant', id: 'acme' });
 
-      for (const p of [updateTenant(ctx.db, 'ghost', { name: 'x' }), deleteTenant(ctx.db, 'ghost')]) {
-        const err = await rejection(p);
+      // Started one at a time: a second promise rejecting before it is awaited is "unhandled".
+      for (const start of [() => updateTenant(ctx.db, 'ghost', { name: 'x' }), () => deleteTenant(ctx.db, 'ghost')]) {
+        const err = await rejection(start());
         expect(err).toBeInstanceOf(NotFoundError);
         expect(err).toMatchObject({ kind: 'not_found', entity: 'tenant', id: 'ghost' });
       }
