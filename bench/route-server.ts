@@ -27,6 +27,21 @@ if (mode === 'switchyard') {
     maxReceiveMessageBytes: 8 << 20,
   });
   process.stdout.write(`PORT ${server.port}\n`);
+} else if (mode === 'grpc-service') {
+  // A bare grpc-js service written the usual way: the .proto loaded with @grpc/proto-loader,
+  // messages decoded and encoded by grpc-js (protobufjs), a handler answering the same
+  // RouteResponse content Switchyard answered. No bridge, no auth, no planning.
+  const protoLoader = await import('@grpc/proto-loader');
+  const def = protoLoader.loadSync('switchyard/v1/router.proto', { includeDirs: ['proto'], keepCase: true, longs: String, enums: String, defaults: false, oneofs: true });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as { switchyard: { v1: { RouterService: grpc.ServiceClientConstructor } } };
+  const svc = pkg.switchyard.v1.RouterService.service;
+  const reply = svc.Route!.responseDeserialize(Buffer.from(process.env.BENCH_REPLY_B64 ?? '', 'base64'));
+  const server = new grpc.Server();
+  server.addService(svc, { Route: (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => cb(null, reply) });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  process.stdout.write(`PORT ${port}\n`);
 } else if (mode === 'echo') {
   // Answers every Route with the same bytes Switchyard answered, so both send equal payloads.
   const reply = Buffer.from(process.env.BENCH_REPLY_B64 ?? '', 'base64');

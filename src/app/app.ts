@@ -10,6 +10,7 @@ import { startGrpcServer, type RunningGrpcServer } from '../server/grpc-server.j
 import { guard } from '../server/guard.js';
 import { startHttpServer, type RunningHttpServer } from '../server/http-server.js';
 import { routerService } from '../server/router-service.js';
+import { useNodeTextEncoding } from '../server/text-encoding.js';
 import { openDb, type Db } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { findApiKeyByHash } from '../store/repos/api-keys.js';
@@ -44,6 +45,7 @@ const TENANT_ADMIN_METHODS = new Set(['QueryUsage']);
 
 export async function startApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
+  useNodeTextEncoding();
   const env = opts.env ?? process.env;
   const log = opts.log ?? createLogger();
   const db = opts.db ?? (await openDb({
