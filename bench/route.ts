@@ -1,6 +1,10 @@
-// npm run bench:route — Route RPC throughput and latency over gRPC, side by side with a bare
-// grpc-js echo server answering the same bytes, in one run. Each server runs in its own
-// child process; the same client drives both. Ends with one JSON line of the figures.
+// npm run bench:route — Route RPC throughput and latency over gRPC, side by side in one run
+// with two baselines answering the same response content:
+//   - "bare grpc-js": a grpc-js service written the usual way (proto-loader, protobufjs
+//     decoding the request and encoding the response) — the baseline of the ≥ 70% target;
+//   - "byte echo": grpc-js with identity serialisers answering fixed bytes, the transport floor.
+// Each server runs in its own child process; one client drives all three, in interleaved
+// rounds so machine noise hits them alike. Ends with one JSON line of the figures.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +52,7 @@ const request = Buffer.from(
   ),
 );
 
-async function spawnServer(mode: 'switchyard' | 'echo', env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; address: string }> {
+async function spawnServer(mode: 'switchyard' | 'echo' | 'grpc-service', env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; address: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/route-server.ts', mode], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -81,46 +85,53 @@ async function main(): Promise<void> {
   const metadata = { authorization: `Bearer ${KEY}` };
   const reply = await unaryOnce(sy.address, PATH, request, metadata);
   const echo = await spawnServer('echo', { BENCH_REPLY_B64: reply.toString('base64') });
+  const bare = await spawnServer('grpc-service', { BENCH_REPLY_B64: reply.toString('base64') });
+  const load = (address: string, concurrency: number, durationMs: number) =>
+    unaryLoad({ address, path: PATH, request, metadata, concurrency, durationMs });
   try {
     console.log(`Route over gRPC: request ${request.length} B, response ${reply.length} B, concurrency ${CONCURRENCY}, ${ROUNDS}×${DURATION_MS} ms each, interleaved`);
-    // Warm both (JIT, connections), then interleave rounds so machine noise hits both alike.
-    await unaryLoad({ address: sy.address, path: PATH, request, metadata, concurrency: CONCURRENCY, durationMs: 1500 });
-    await unaryLoad({ address: echo.address, path: PATH, request, metadata, concurrency: CONCURRENCY, durationMs: 1500 });
-    const syRuns: LoadResult[] = [];
-    const echoRuns: LoadResult[] = [];
+    for (const a of [sy.address, bare.address, echo.address]) await load(a, CONCURRENCY, 1500); // JIT, connections
+    const runs = { sy: [] as LoadResult[], bare: [] as LoadResult[], echo: [] as LoadResult[] };
     for (let i = 0; i < ROUNDS; i++) {
-      echoRuns.push(await unaryLoad({ address: echo.address, path: PATH, request, metadata, concurrency: CONCURRENCY, durationMs: DURATION_MS }));
-      syRuns.push(await unaryLoad({ address: sy.address, path: PATH, request, metadata, concurrency: CONCURRENCY, durationMs: DURATION_MS }));
+      runs.bare.push(await load(bare.address, CONCURRENCY, DURATION_MS));
+      runs.sy.push(await load(sy.address, CONCURRENCY, DURATION_MS));
+      runs.echo.push(await load(echo.address, CONCURRENCY, DURATION_MS));
     }
-    const s = best(syRuns);
-    const e = best(echoRuns);
-    // Sequential (concurrency 1) latency: the per-call overhead without queueing.
-    const s1 = await unaryLoad({ address: sy.address, path: PATH, request, metadata, concurrency: 1, durationMs: 2000 });
-    const e1 = await unaryLoad({ address: echo.address, path: PATH, request, metadata, concurrency: 1, durationMs: 2000 });
+    const s = best(runs.sy);
+    const b = best(runs.bare);
+    const e = best(runs.echo);
+    // Sequential (concurrency 1): per-call latency without queueing.
+    const s1 = await load(sy.address, 1, 2000);
+    const b1 = await load(bare.address, 1, 2000);
+    const e1 = await load(echo.address, 1, 2000);
     console.log(row('switchyard', s));
-    console.log(row('bare echo', e));
+    console.log(row('bare grpc-js', b));
+    console.log(row('byte echo', e));
     console.log(row('switchyard·1', s1));
-    console.log(row('bare echo·1', e1));
-    const ratio = s.rps / e.rps;
-    console.log(`throughput ratio switchyard/echo: ${(ratio * 100).toFixed(1)}% (target ≥ 70%)`);
-    console.log(`added latency at concurrency 1 (p50 switchyard − p50 echo): ${(s1.p50Ms - e1.p50Ms).toFixed(3)} ms`);
+    console.log(row('bare·1', b1));
+    console.log(row('echo·1', e1));
+    const ratio = s.rps / b.rps;
+    console.log(`throughput switchyard / bare grpc-js: ${(ratio * 100).toFixed(1)}% (target ≥ 70%)`);
+    console.log(`throughput switchyard / byte echo:    ${((s.rps / e.rps) * 100).toFixed(1)}%`);
+    console.log(`added p50 at concurrency 1 vs bare grpc-js: ${(s1.p50Ms - b1.p50Ms).toFixed(3)} ms; vs byte echo: ${(s1.p50Ms - e1.p50Ms).toFixed(3)} ms`);
     console.log(
       JSON.stringify({
         bench: 'route',
         ratio: Number(ratio.toFixed(3)),
+        ratio_vs_byte_echo: Number((s.rps / e.rps).toFixed(3)),
         switchyard_rps: Math.round(s.rps),
-        echo_rps: Math.round(e.rps),
+        bare_grpc_rps: Math.round(b.rps),
+        byte_echo_rps: Math.round(e.rps),
         p50_ms: Number(s.p50Ms.toFixed(3)),
         p99_ms: Number(s.p99Ms.toFixed(3)),
-        echo_p50_ms: Number(e.p50Ms.toFixed(3)),
-        echo_p99_ms: Number(e.p99Ms.toFixed(3)),
-        added_p50_ms_c1: Number((s1.p50Ms - e1.p50Ms).toFixed(3)),
+        bare_p50_ms: Number(b.p50Ms.toFixed(3)),
+        bare_p99_ms: Number(b.p99Ms.toFixed(3)),
+        added_p50_ms_c1: Number((s1.p50Ms - b1.p50Ms).toFixed(3)),
         concurrency: CONCURRENCY,
       }),
     );
   } finally {
-    sy.child.kill('SIGTERM');
-    echo.child.kill('SIGTERM');
+    for (const c of [sy, echo, bare]) c.child.kill('SIGTERM');
   }
 }
 

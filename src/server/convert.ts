@@ -66,33 +66,43 @@ export function estimableMessages(messages: readonly Message[]): EstimableMessag
   }));
 }
 
+// Route responses are built as complete message literals rather than with `create()`: they
+// are on the hot path, and create()'s reflective walk was a measurable share of a Route call.
+// The `satisfies` clauses keep every field present and typed.
+
+/** Every field of a generated message type (what `create()` would fill). */
+export type Complete<T> = Required<Omit<T, '$unknown'>>;
+
 export function estimateToProto(e: Estimate): ProtoEstimate {
-  return create(EstimateSchema, {
+  return {
+    $typeName: EstimateSchema.typeName,
     inputTokens: BigInt(e.inputTokens),
     maxOutputTokens: BigInt(e.maxOutputTokens),
     inputCost: e.inputCost,
     maxCost: e.maxCost,
     tokenizer: e.tokenizer,
-  });
+  } satisfies Complete<ProtoEstimate>;
 }
 
 export function candidateToProto(c: Candidate, rank: number): ProtoCandidate {
-  return create(CandidateSchema, {
+  return {
+    $typeName: CandidateSchema.typeName,
     provider: c.provider,
     model: c.model.id,
     upstreamModel: c.model.upstreamModel,
     estimate: estimateToProto(c.estimate),
     rank,
-  });
+  } satisfies Complete<ProtoCandidate>;
 }
 
 export function exclusionToProto(e: Exclusion): ProtoExclusion {
-  return create(ExclusionSchema, {
+  return {
+    $typeName: ExclusionSchema.typeName,
     provider: e.provider,
     model: e.model,
     reason: toProtoEnum(ExclusionReason, e.reason),
     detail: e.detail,
-  });
+  } satisfies Complete<ProtoExclusion>;
 }
 
 function parameterToProto(p: ParameterAvailability): ProtoParameterAvailability['availability'] {

@@ -13,6 +13,7 @@ import {
   type ListModelsRequest,
   type ModelMetadataRequest,
   type RouteRequest,
+  type RouteResponse,
   type RouterService,
 } from '../../gen/switchyard/v1/router_pb.js';
 import type { Catalog } from '../catalog/catalog.js';
@@ -20,6 +21,7 @@ import { SwitchyardError } from '../errors.js';
 import { estimateInputTokens, HEURISTIC_TOKENIZER } from '../routing/estimate.js';
 import { plan, type RoutingSnapshot } from '../routing/planner.js';
 import {
+  type Complete,
   candidateToProto,
   capabilityFromProto,
   estimableMessages,
@@ -66,7 +68,8 @@ export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof Rou
         },
         snap,
       );
-      return create(RouteResponseSchema, {
+      return {
+        $typeName: RouteResponseSchema.typeName,
         decisionId: randomUUID(),
         candidates: p.candidates.map(candidateToProto),
         excluded: p.excluded.map(exclusionToProto),
@@ -75,7 +78,7 @@ export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof Rou
         strategy: strategyToProto(p.strategy),
         resolved: p.resolved,
         catalogVersion: snap.catalog.version,
-      });
+      } satisfies Complete<RouteResponse>;
     },
 
     async modelMetadata(req: ModelMetadataRequest) {
