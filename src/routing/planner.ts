@@ -35,7 +35,11 @@ export interface RoutingSnapshot {
 /** Strategies the first planner implements; the rest arrive with the routing engine. */
 const IMPLEMENTED: ReadonlySet<StrategyName> = new Set(['pinned', 'priority', 'cheapest']);
 
-export function plan(req: PlanRequest, snap: RoutingSnapshot): Plan {
+/**
+ * `circuits`: endpoints whose breaker is not closed (src/routing/breaker.ts snapshot); open
+ * ones are excluded with reason circuit_open, half-open ones stay eligible for a probe.
+ */
+export function plan(req: PlanRequest, snap: RoutingSnapshot, circuits?: ReadonlyMap<string, string>): Plan {
   const { resolved, strategy, targets } = resolveTargets(req, snap);
   if (!IMPLEMENTED.has(strategy)) {
     throw new SwitchyardError(
@@ -61,7 +65,10 @@ export function plan(req: PlanRequest, snap: RoutingSnapshot): Plan {
     const maxOut = outputBudget(req.maxOutputTokens, req.inputTokens, model);
     const estimate = estimateCost(model.pricing, req.inputTokens, maxOut, req.tokenizer);
     for (const provider of providers) {
-      const exclusion = checkEndpoint(req, provider, model, estimate);
+      const exclusion =
+        circuits?.get(provider.id) === 'open'
+          ? { provider: provider.id, model: model.id, reason: 'circuit_open' as const, detail: 'circuit breaker open after recent failures' }
+          : checkEndpoint(req, provider, model, estimate);
       if (exclusion) excluded.push(exclusion);
       else candidates.push({ provider: provider.id, model, estimate });
     }

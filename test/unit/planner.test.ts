@@ -143,6 +143,13 @@ describe('plan', () => {
     expect(p.candidates[0]!.provider).toBe('ollama');
   });
 
+  it('excludes an endpoint whose circuit is open, keeps a half-open one', () => {
+    const p = plan({ ...base, model: 'smart' }, withAlias, new Map([['openai', 'open']]));
+    expect(p.candidates.map((c) => c.provider)).toEqual(['anthropic']);
+    expect(p.excluded.filter((e) => e.reason === 'circuit_open')).toHaveLength(2);
+    expect(plan({ ...base, model: 'smart' }, withAlias, new Map([['openai', 'half_open']])).candidates[0]!.provider).toBe('openai');
+  });
+
   it('is deterministic: equal inputs give equal plans', () => {
     const a = plan({ ...base, model: 'smart', strategy: 'cheapest' }, withAlias);
     const b = plan({ ...base, model: 'smart', strategy: 'cheapest' }, withAlias);

@@ -1,0 +1,184 @@
+// The executor: runs a plan's candidates in order for a streaming chat call. Retryable
+// failures are retried on the same candidate with exponential backoff and full jitter
+// (honouring the upstream's retry-after up to a cap, never past the caller's deadline); then
+// the next candidate is tried. Every failed attempt is reported as an `attempt_failed` event.
+//
+// The failover point is explicit: once the first content event (text or tool call) has been
+// yielded to the caller, the call is committed to that upstream. A later failure ends the
+// stream with `finish` ERROR (typed kind), keeping the usage seen so far; it never silently
+// switches provider mid-answer.
+//
+// Every stream ends with exactly one `finish` event.
+import { UpstreamError, type UpstreamErrorKind } from '../providers/errors.js';
+import type { ChatCall, ChatEvent, FinishReason, ProviderAdapter, Usage } from '../providers/types.js';
+import type { BreakerRegistry } from './breaker.js';
+import type { Candidate } from './types.js';
+
+export interface RetryPolicy {
+  /** Attempts per candidate, the first included. */
+  maxAttemptsPerCandidate: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  /** Longest retry-after we honour; a longer one moves on to the next candidate. */
+  retryAfterCapMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttemptsPerCandidate: 2,
+  baseBackoffMs: 200,
+  maxBackoffMs: 5_000,
+  retryAfterCapMs: 10_000,
+};
+
+export interface ExecutorDeps {
+  adapterFor(providerId: string): ProviderAdapter | undefined;
+  breakers: BreakerRegistry;
+  retry: RetryPolicy;
+  /** [0, 1): injected so tests are deterministic. */
+  random: () => number;
+  now: () => number;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export type FinishErrorKind = UpstreamErrorKind | 'cancelled' | 'no_candidate';
+
+export type ExecEvent =
+  | { type: 'route'; provider: string; model: string; upstreamModel: string; attempt: number; dropped: readonly string[] }
+  | { type: 'attempt_failed'; provider: string; model: string; attempt: number; error: UpstreamError; retrying: boolean }
+  | Extract<ChatEvent, { type: 'delta' | 'tool_call' }>
+  | { type: 'usage'; usage: Usage; provider: string; model: string }
+  | { type: 'finish'; reason: FinishReason | 'error' | 'cancelled'; error?: { kind: FinishErrorKind; message: string } };
+
+/** Exponential backoff with full jitter: uniform in [0, min(max, base·2^(n-1))]. */
+export function backoffMs(attempt: number, policy: RetryPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.maxBackoffMs, policy.baseBackoffMs * 2 ** (attempt - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/** The call for one candidate (parameters it does not accept already dropped). */
+export type PrepareCall = (cand: Candidate) => { call: Omit<ChatCall, 'model' | 'signal'>; dropped: readonly string[] };
+
+export async function* executeChat(
+  candidates: readonly Candidate[],
+  prepare: PrepareCall,
+  signal: AbortSignal,
+  deps: ExecutorDeps,
+  deadlineMs?: number,
+): AsyncGenerator<ExecEvent> {
+  let attempt = 0;
+  let lastError: UpstreamError | undefined;
+  for (let c = 0; c < candidates.length; c++) {
+    const cand = candidates[c]!;
+    const adapter = deps.adapterFor(cand.provider);
+    if (!adapter) continue;
+    for (let n = 1; n <= deps.retry.maxAttemptsPerCandidate; n++) {
+      if (signal.aborted) return yield cancelled();
+      if (!deps.breakers.tryAcquire(cand.provider)) {
+        lastError = new UpstreamError('overloaded', `circuit open for ${cand.provider}`, { provider: cand.provider });
+        break;
+      }
+      attempt++;
+      const { call, dropped } = prepare(cand);
+      yield { type: 'route', provider: cand.provider, model: cand.model.id, upstreamModel: cand.model.upstreamModel, attempt, dropped };
+      const outcome = yield* runAttempt(adapter, { ...call, model: cand.model.upstreamModel, signal }, cand, deps);
+      if (outcome.done) return;
+      const err = outcome.error;
+      lastError = err;
+      if (signal.aborted) return yield cancelled();
+
+      const moreHere = err.retryable && n < deps.retry.maxAttemptsPerCandidate;
+      const wait = moreHere ? retryWait(err, n, deps) : 0;
+      const fitsDeadline = deadlineMs === undefined || deps.now() + wait < deadlineMs;
+      const retryHere = moreHere && wait <= deps.retry.retryAfterCapMs && fitsDeadline;
+      const fallback = !retryHere && fallbackAllowed(err) && c + 1 < candidates.length;
+      yield { type: 'attempt_failed', provider: cand.provider, model: cand.model.id, attempt, error: err, retrying: retryHere || fallback };
+      if (retryHere) {
+        await deps.sleep(wait, signal).catch(() => undefined);
+        continue;
+      }
+      if (!fallback) return yield failed(err);
+      break;
+    }
+  }
+  if (lastError) return yield failed(lastError);
+  return yield { type: 'finish', reason: 'error', error: { kind: 'no_candidate', message: 'no candidate could be tried' } };
+}
+
+type AttemptOutcome = { done: true } | { done: false; error: UpstreamError };
+
+/**
+ * One upstream attempt. Returns done when the stream reached a terminal event (success, or a
+ * failure after content was committed); otherwise the pre-content error, for retry/fallback.
+ */
+async function* runAttempt(
+  adapter: ProviderAdapter,
+  call: ChatCall,
+  cand: Candidate,
+  deps: ExecutorDeps,
+): AsyncGenerator<ExecEvent, AttemptOutcome> {
+  let committed = false;
+  let usage: Usage | undefined;
+  let settled = false;
+  const settle = (ok: boolean) => {
+    if (settled) return;
+    settled = true;
+    if (ok) deps.breakers.success(cand.provider);
+    else deps.breakers.failure(cand.provider);
+  };
+  try {
+    for await (const ev of adapter.chat(call)) {
+      if (ev.type === 'delta' || ev.type === 'tool_call') {
+        committed = true;
+        yield ev;
+      } else if (ev.type === 'usage') {
+        usage = ev.usage;
+      } else {
+        settle(true);
+        if (usage) yield { type: 'usage', usage, provider: cand.provider, model: cand.model.id };
+        yield { type: 'finish', reason: ev.reason };
+        return { done: true };
+      }
+    }
+    throw new UpstreamError('stream_interrupted', 'the upstream stream ended without a finish', { provider: cand.provider });
+  } catch (raw) {
+    if (call.signal.aborted) {
+      deps.breakers.release(cand.provider);
+      settled = true;
+      if (usage) yield { type: 'usage', usage, provider: cand.provider, model: cand.model.id };
+      yield cancelled();
+      return { done: true };
+    }
+    const err = raw instanceof UpstreamError ? raw : new UpstreamError('connection', (raw as Error)?.message ?? String(raw), { provider: cand.provider });
+    // Client errors say nothing about the endpoint's health.
+    if (countsAgainstEndpoint(err)) settle(false);
+    else settled = true;
+    if (!committed) return { done: false, error: err };
+    if (usage) yield { type: 'usage', usage, provider: cand.provider, model: cand.model.id };
+    yield failed(err.kind === 'timeout' || err.kind === 'connection' ? new UpstreamError('stream_interrupted', err.message, err.details) : err);
+    return { done: true };
+  } finally {
+    if (!settled) deps.breakers.release(cand.provider);
+  }
+}
+
+function retryWait(err: UpstreamError, attempt: number, deps: ExecutorDeps): number {
+  const jitter = backoffMs(attempt, deps.retry, deps.random);
+  return err.details.retryAfterMs !== undefined ? Math.max(err.details.retryAfterMs, jitter) : jitter;
+}
+
+/** A request the upstream rejected as malformed will be rejected by the next one too. */
+function fallbackAllowed(err: UpstreamError): boolean {
+  return err.kind !== 'bad_request' && err.kind !== 'content_filtered';
+}
+
+function countsAgainstEndpoint(err: UpstreamError): boolean {
+  return !['bad_request', 'not_found', 'context_length_exceeded', 'content_filtered'].includes(err.kind);
+}
+
+function failed(err: UpstreamError): ExecEvent {
+  return { type: 'finish', reason: 'error', error: { kind: err.kind, message: err.message } };
+}
+
+function cancelled(): ExecEvent {
+  return { type: 'finish', reason: 'cancelled', error: { kind: 'cancelled', message: 'the caller cancelled the call' } };
+}
