@@ -38,7 +38,7 @@ export interface App {
 }
 
 /** Pending work shown in UNIMPLEMENTED messages, so callers know it is coming, not broken. */
-const ROUTER_PENDING = 'arrives with the providers (Chat, Embed) and routing-engine (GetDecision) milestones';
+const ROUTER_PENDING = 'arrives with the routing-engine milestone (stored, replayable decisions)';
 const ADMIN_PENDING = 'policies, budgets and usage arrive with the routing-engine and money milestones';
 /** AdminService methods a tenant key may call (for its own tenant). */
 const TENANT_ADMIN_METHODS = new Set(['QueryUsage']);

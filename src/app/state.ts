@@ -18,6 +18,10 @@ import { listModelOverrides } from '../store/repos/model-overrides.js';
 import { listProviders, type Provider } from '../store/repos/providers.js';
 import type { KeyVault } from './key-vault.js';
 import { buildSnapshot } from './snapshot.js';
+import { AdapterRegistry } from './adapters.js';
+import { BreakerRegistry } from '../routing/breaker.js';
+import { DEFAULT_RETRY, type ExecutorDeps } from '../routing/executor.js';
+import type { UnsupportedParameterPolicy } from '../server/chat-service.js';
 
 export type Snapshot = RoutingSnapshot & { catalog: Catalog; providers: readonly ProviderSpec[] };
 
@@ -81,6 +85,19 @@ export function storedProviderSpec(p: Provider, vault: KeyVault, env: NodeJS.Pro
 
 export class RuntimeState {
   #current: Snapshot;
+  readonly adapters = new AdapterRegistry();
+  readonly executor: ExecutorDeps = {
+    adapterFor: (id) => this.adapters.get(id),
+    breakers: new BreakerRegistry(),
+    retry: DEFAULT_RETRY,
+    random: Math.random,
+    now: Date.now,
+    sleep: (ms, signal) =>
+      new Promise((resolve, reject) => {
+        const t = setTimeout(resolve, ms);
+        signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
+      }),
+  };
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -94,6 +111,10 @@ export class RuntimeState {
 
   get maxMessageBytes(): number {
     return this.config.maxMessageBytes;
+  }
+
+  get unsupportedParameters(): UnsupportedParameterPolicy {
+    return this.config.unsupportedParameters;
   }
 
   snapshot(): Snapshot {
@@ -141,6 +162,7 @@ export class RuntimeState {
       ...adminAliases,
     ];
     const snap = buildSnapshot({ catalog, providers, aliases, policyVersion: 'platform:0' });
+    this.adapters.update(providers);
     return { ...snap, providers };
   }
 }

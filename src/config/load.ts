@@ -58,6 +58,8 @@ export interface ResolvedConfig {
   keys: KeySpec[];
   /** sha256 of SWITCHYARD_ADMIN_KEY, when set. */
   adminKeyHash?: string;
+  /** What Chat does with a parameter the chosen model does not accept (default warn). */
+  unsupportedParameters: 'warn' | 'error' | 'ignore';
 }
 
 export interface ConfigFlags {
@@ -121,6 +123,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     tenants: file.tenants.map((t) => ({ id: t.id, name: t.name })),
     keys,
     adminKeyHash: env.SWITCHYARD_ADMIN_KEY ? sha256Hex(env.SWITCHYARD_ADMIN_KEY) : undefined,
+    unsupportedParameters: file.policy?.unsupported_parameters ?? 'warn',
   };
 }
 

@@ -112,8 +112,13 @@ export const configSchema = z.strictObject({
   aliases: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/), aliasSchema).default({}),
   routes: z.array(routeSchema).default([]),
   tenants: z.array(tenantSchema).default([]),
-  /** Reserved for the routing-engine issue; accepted as an object so files stay forward-compatible. */
-  policy: z.record(z.string(), z.unknown()).optional(),
+  /** Platform policy. More rules arrive with the routing engine. */
+  policy: z
+    .strictObject({
+      /** A parameter the chosen model does not accept: drop and report it (warn), exclude the model (error), or drop silently (ignore). */
+      unsupported_parameters: z.enum(['warn', 'error', 'ignore']).default('warn'),
+    })
+    .optional(),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;

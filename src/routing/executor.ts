@@ -10,7 +10,7 @@
 //
 // Every stream ends with exactly one `finish` event.
 import { UpstreamError, type UpstreamErrorKind } from '../providers/errors.js';
-import type { ChatCall, ChatEvent, FinishReason, ProviderAdapter, Usage } from '../providers/types.js';
+import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, FinishReason, ProviderAdapter, Usage } from '../providers/types.js';
 import type { BreakerRegistry } from './breaker.js';
 import type { Candidate } from './types.js';
 
@@ -181,4 +181,52 @@ function failed(err: UpstreamError): ExecEvent {
 
 function cancelled(): ExecEvent {
   return { type: 'finish', reason: 'cancelled', error: { kind: 'cancelled', message: 'the caller cancelled the call' } };
+}
+
+/**
+ * Embed over the plan: the same retry and fallback rules as chat, unary. Throws the last
+ * UpstreamError when every candidate failed (the server maps it to a status).
+ */
+export async function executeEmbed(
+  candidates: readonly Candidate[],
+  call: Omit<EmbedCall, 'model' | 'signal'>,
+  signal: AbortSignal,
+  deps: ExecutorDeps,
+  deadlineMs?: number,
+): Promise<{ result: EmbedResult; candidate: Candidate; attempts: number }> {
+  let attempt = 0;
+  let lastError: UpstreamError | undefined;
+  for (let c = 0; c < candidates.length; c++) {
+    const cand = candidates[c]!;
+    const adapter = deps.adapterFor(cand.provider);
+    if (!adapter) continue;
+    for (let n = 1; n <= deps.retry.maxAttemptsPerCandidate; n++) {
+      if (signal.aborted) throw signal.reason ?? new Error('aborted');
+      if (!deps.breakers.tryAcquire(cand.provider)) break;
+      attempt++;
+      try {
+        const result = await adapter.embed({ ...call, model: cand.model.upstreamModel, signal });
+        deps.breakers.success(cand.provider);
+        return { result, candidate: cand, attempts: attempt };
+      } catch (raw) {
+        if (signal.aborted) {
+          deps.breakers.release(cand.provider);
+          throw signal.reason ?? raw;
+        }
+        const err = raw instanceof UpstreamError ? raw : new UpstreamError('connection', String((raw as Error)?.message ?? raw), { provider: cand.provider });
+        if (countsAgainstEndpoint(err)) deps.breakers.failure(cand.provider);
+        else deps.breakers.release(cand.provider);
+        lastError = err;
+        const moreHere = err.retryable && n < deps.retry.maxAttemptsPerCandidate;
+        const wait = moreHere ? retryWait(err, n, deps) : 0;
+        if (moreHere && wait <= deps.retry.retryAfterCapMs && (deadlineMs === undefined || deps.now() + wait < deadlineMs)) {
+          await deps.sleep(wait, signal).catch(() => undefined);
+          continue;
+        }
+        if (!fallbackAllowed(err)) throw err;
+        break;
+      }
+    }
+  }
+  throw lastError ?? new UpstreamError('overloaded', 'no candidate could be tried (circuits open)');
 }

@@ -5,6 +5,7 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { BadRequestSchema, ErrorInfoSchema } from '../../gen/google/rpc/error_details_pb.js';
 import { SwitchyardError, type ErrorKind } from '../errors.js';
+import { UpstreamError, type UpstreamErrorKind } from '../providers/errors.js';
 
 export const ERROR_DOMAIN = 'switchyard.dev';
 
@@ -20,6 +21,22 @@ const CODE_OF: Record<ErrorKind, Code> = {
   deadline_exceeded: Code.DeadlineExceeded,
   unimplemented: Code.Unimplemented,
   internal: Code.Internal,
+};
+
+/** Upstream failures that reach a unary caller (Embed) after every candidate was tried. */
+const UPSTREAM_CODE_OF: Record<UpstreamErrorKind, Code> = {
+  rate_limited: Code.ResourceExhausted,
+  overloaded: Code.Unavailable,
+  server_error: Code.Unavailable,
+  timeout: Code.DeadlineExceeded,
+  connection: Code.Unavailable,
+  // The operator's credentials were refused: not the caller's fault, and not retryable by it.
+  auth: Code.Internal,
+  bad_request: Code.InvalidArgument,
+  not_found: Code.NotFound,
+  context_length_exceeded: Code.InvalidArgument,
+  content_filtered: Code.FailedPrecondition,
+  stream_interrupted: Code.Unavailable,
 };
 
 export type ErrorLogger = (message: string, err: unknown) => void;
@@ -42,6 +59,21 @@ export function toConnectError(err: unknown, log?: ErrorLogger): ConnectError {
       });
     }
     return new ConnectError(err.message, CODE_OF[err.kind], undefined, details);
+  }
+  if (err instanceof UpstreamError) {
+    const message =
+      err.kind === 'auth'
+        ? `upstream ${err.details.provider ?? ''} rejected the configured credentials (operator: check the provider's API key)`
+        : `upstream ${err.details.provider ?? ''} failed (${err.kind}): ${err.message}`;
+    const metadata: Record<string, string> = { kind: err.kind };
+    if (err.details.provider) metadata.provider = err.details.provider;
+    if (err.details.status !== undefined) metadata.status = String(err.details.status);
+    return new ConnectError(message.replace('upstream  ', 'upstream '), UPSTREAM_CODE_OF[err.kind], undefined, [
+      {
+        desc: ErrorInfoSchema,
+        value: create(ErrorInfoSchema, { reason: `UPSTREAM_${err.kind.toUpperCase()}`, domain: ERROR_DOMAIN, metadata }),
+      },
+    ]);
   }
   if (err instanceof Error && err.name === 'AbortError') {
     return new ConnectError('the call was cancelled', Code.Canceled);

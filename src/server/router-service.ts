@@ -20,6 +20,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { SwitchyardError } from '../errors.js';
 import { estimateInputTokens, HEURISTIC_TOKENIZER } from '../routing/estimate.js';
 import { plan, type RoutingSnapshot } from '../routing/planner.js';
+import { chatService, type ChatRuntime } from './chat-service.js';
 import {
   type Complete,
   candidateToProto,
@@ -36,14 +37,14 @@ import {
 } from './convert.js';
 import { checkMaxOutput, checkMessages, checkModel, checkRequestId, checkRequirements, Violations } from './validate.js';
 
-export interface RouterRuntime {
+export interface RouterRuntime extends ChatRuntime {
   /** The current immutable routing snapshot (swapped atomically when config changes). */
   snapshot(): RoutingSnapshot & { catalog: Catalog };
-  readonly maxMessageBytes: number;
 }
 
 export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof RouterService>> {
   return {
+    ...chatService(rt),
     async route(req: RouteRequest, _ctx: HandlerContext) {
       const v = new Violations();
       v.enums(RouteRequestSchema, req);
@@ -67,6 +68,7 @@ export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof Rou
           strategy: strategyFromProto(req.strategy),
         },
         snap,
+        rt.executor.breakers.snapshot(),
       );
       return {
         $typeName: RouteResponseSchema.typeName,

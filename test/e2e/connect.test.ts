@@ -165,18 +165,20 @@ describe('AdminService over Connect', () => {
     expect(res.tenants.find((t) => t.id === 'acme')).toMatchObject({ name: 'Acme Corp', disabled: false });
   });
 
-  it('streams Chat errors as UNIMPLEMENTED over server streaming', async () => {
+  it('streams Chat validation errors over server streaming', async () => {
     const router = createClient(
       RouterService,
       createConnectTransport({ baseUrl: server.httpUrl, httpVersion: '2', sessionManager: h2(server.httpUrl), interceptors: [withKey(ACME_KEY)] }),
     );
     const err = await expectConnectError(
       (async () => {
-        for await (const _ of router.chat({ model: 'smart', messages: [{ role: Role.USER, content: 'x' }] })) {
+        for await (const _ of router.chat({ model: 'smart', messages: [] })) {
           throw new Error('Chat yielded a message');
         }
       })(),
     );
-    expect(err.code).toBe(Code.Unimplemented);
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field).toBe('messages');
+    void Role;
   });
 });
