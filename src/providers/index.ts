@@ -1,0 +1,73 @@
+// The adapter factory: one ProviderEndpoint → its ProviderAdapter. The OpenAI family is imported
+// eagerly (it is the common case and shares the HTTP/SSE code everything loads anyway); the
+// other providers are imported on first use so a process that never calls them never loads them.
+import { UpstreamError } from './errors.js';
+import { createOpenAiAdapter, createOpenAiCompatibleAdapter } from './openai/adapter.js';
+import { createOpenRouterAdapter } from './openrouter/adapter.js';
+import type { ChatCall, ChatEvent, EmbedCall, ProviderAdapter, ProviderEndpoint } from './types.js';
+
+type Factory = (endpoint: ProviderEndpoint) => ProviderAdapter;
+
+export function createAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
+  switch (endpoint.kind) {
+    case 'openai':
+      return createOpenAiAdapter(endpoint);
+    case 'openai_compatible':
+      return createOpenAiCompatibleAdapter(endpoint);
+    case 'openrouter':
+      return createOpenRouterAdapter(endpoint);
+    case 'anthropic':
+      return lazy(endpoint, async () => (await import('./anthropic/adapter.js')).createAnthropicAdapter);
+    case 'gemini':
+      return lazy(endpoint, async () => (await import('./gemini/adapter.js')).createGeminiAdapter);
+    case 'ollama':
+      return lazy(endpoint, async () => (await import('./ollama/adapter.js')).createOllamaAdapter);
+    case 'huggingface':
+      return lazy(endpoint, () => loadByPath('./huggingface/adapter.js', 'createHuggingFaceAdapter', endpoint.kind));
+    default: {
+      const kind: never = endpoint.kind;
+      throw new UpstreamError('bad_request', `unknown provider kind ${String(kind)}`);
+    }
+  }
+}
+
+/**
+ * Imports a module whose presence is not known at compile time (adapters written in parallel):
+ * the specifier is a variable so the build does not depend on it; a missing module is a clear
+ * classified error at call time rather than a crash at start-up.
+ */
+async function loadByPath(specifier: string, exportName: string, kind: string): Promise<Factory> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(specifier)) as Record<string, unknown>;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND') throw new UpstreamError('bad_request', `provider kind ${kind} not built yet`);
+    throw err;
+  }
+  const f = mod[exportName];
+  if (typeof f !== 'function') throw new UpstreamError('bad_request', `provider kind ${kind} not built yet`);
+  return f as Factory;
+}
+
+/** An adapter that loads its implementation on first use (once, shared by all calls). */
+function lazy(endpoint: ProviderEndpoint, load: () => Promise<Factory>): ProviderAdapter {
+  let adapter: Promise<ProviderAdapter> | undefined;
+  const get = (): Promise<ProviderAdapter> => {
+    adapter ??= load().then((f) => f(endpoint));
+    // A failed load is not cached: the next call tries again.
+    adapter.catch(() => (adapter = undefined));
+    return adapter;
+  };
+  return {
+    async *chat(call: ChatCall): AsyncGenerator<ChatEvent> {
+      yield* (await get()).chat(call);
+    },
+    async embed(call: EmbedCall) {
+      return (await get()).embed(call);
+    },
+    async listModels(signal: AbortSignal) {
+      return (await get()).listModels(signal);
+    },
+  };
+}

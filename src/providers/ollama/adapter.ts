@@ -1,0 +1,62 @@
+// Ollama native API adapter (/api/chat NDJSON, /api/embed, /api/tags, /api/show). No auth;
+// default base http://localhost:11434. Not the /v1 OpenAI surface: the native one reports
+// thinking, usage on every stream and done_reason without options.
+import { UpstreamError } from '../errors.js';
+import { ndjsonValues } from '../framing/ndjson.js';
+import { upstreamRequest, type UpstreamResponse } from '../http.js';
+import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderAdapter, ProviderEndpoint } from '../types.js';
+import { ollamaHttpError, OllamaStreamDecoder, toModelInfo, toOllamaRequest, type OllamaModelInfo } from './map.js';
+import type { OllamaEmbedResponse, OllamaShowResponse, OllamaTags } from './wire.js';
+
+export const OLLAMA_DEFAULT_BASE_URL = 'http://localhost:11434';
+
+export interface OllamaAdapter extends ProviderAdapter {
+  /** Capabilities and context length of a local model (POST /api/show). */
+  showModel(name: string, signal?: AbortSignal): Promise<OllamaModelInfo>;
+}
+
+export function createOllamaAdapter(endpoint: ProviderEndpoint): OllamaAdapter {
+  const ep: ProviderEndpoint = { ...endpoint, baseUrl: endpoint.baseUrl || OLLAMA_DEFAULT_BASE_URL };
+  const provider = ep.id;
+  // Ollama has no auth, but a proxy in front of it may: send a key if one is configured.
+  const headers = (): Record<string, string> => (ep.apiKey ? { authorization: `Bearer ${ep.apiKey.reveal()}` } : {});
+
+  async function request(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal, model?: string): Promise<UpstreamResponse> {
+    const res = await upstreamRequest(ep, { method, path, headers: headers(), signal, ...(body !== undefined ? { body } : {}) });
+    if (res.status !== 200) throw ollamaHttpError(res.status, res.headers, await res.text(), provider, model);
+    return res;
+  }
+
+  async function* chat(call: ChatCall): AsyncGenerator<ChatEvent> {
+    const res = await request('POST', '/api/chat', toOllamaRequest(call), call.signal, call.model);
+    const decoder = new OllamaStreamDecoder(provider);
+    for await (const value of ndjsonValues(res.body)) {
+      // The done line is the last one. Reading on to the end of the body (which follows at
+      // once) lets the keep-alive connection go back to the pool instead of being destroyed.
+      if (!decoder.done) yield* decoder.push(value);
+    }
+    if (!decoder.done) throw new UpstreamError('stream_interrupted', 'Ollama stream ended before its done line', { provider });
+  }
+
+  async function embed(call: EmbedCall): Promise<EmbedResult> {
+    const body = { model: call.model, input: call.inputs, ...(call.dimensions ? { dimensions: call.dimensions } : {}) };
+    const res = (await (await request('POST', '/api/embed', body, call.signal, call.model)).json()) as OllamaEmbedResponse;
+    const vectors = res.embeddings ?? [];
+    if (vectors.length !== call.inputs.length) {
+      throw new UpstreamError('server_error', `Ollama returned ${vectors.length} embeddings for ${call.inputs.length} inputs`, { provider });
+    }
+    return { vectors, usage: { inputTokens: res.prompt_eval_count ?? 0 } };
+  }
+
+  async function listModels(signal: AbortSignal): Promise<string[]> {
+    const tags = (await (await request('GET', '/api/tags', undefined, signal)).json()) as OllamaTags;
+    return (tags.models ?? []).map((m) => m.name ?? m.model ?? '').filter((n) => n !== '');
+  }
+
+  async function showModel(name: string, signal: AbortSignal = AbortSignal.timeout(ep.timeouts.firstByteMs)): Promise<OllamaModelInfo> {
+    const show = (await (await request('POST', '/api/show', { model: name }, signal, name)).json()) as OllamaShowResponse;
+    return toModelInfo(name, show);
+  }
+
+  return { chat, embed, listModels, showModel };
+}
