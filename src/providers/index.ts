@@ -23,31 +23,12 @@ export function createAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
     case 'ollama':
       return lazy(endpoint, async () => (await import('./ollama/adapter.js')).createOllamaAdapter);
     case 'huggingface':
-      return lazy(endpoint, () => loadByPath('./huggingface/adapter.js', 'createHuggingFaceAdapter', endpoint.kind));
+      return lazy(endpoint, async () => (await import('./huggingface/adapter.js')).createHuggingFaceAdapter);
     default: {
       const kind: never = endpoint.kind;
       throw new UpstreamError('bad_request', `unknown provider kind ${String(kind)}`);
     }
   }
-}
-
-/**
- * Imports a module whose presence is not known at compile time (adapters written in parallel):
- * the specifier is a variable so the build does not depend on it; a missing module is a clear
- * classified error at call time rather than a crash at start-up.
- */
-async function loadByPath(specifier: string, exportName: string, kind: string): Promise<Factory> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(specifier)) as Record<string, unknown>;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND') throw new UpstreamError('bad_request', `provider kind ${kind} not built yet`);
-    throw err;
-  }
-  const f = mod[exportName];
-  if (typeof f !== 'function') throw new UpstreamError('bad_request', `provider kind ${kind} not built yet`);
-  return f as Factory;
 }
 
 /** An adapter that loads its implementation on first use (once, shared by all calls). */

@@ -15,6 +15,7 @@ import { costOf } from '../ledger/pricing.js';
 import { estimateInputTokens, HEURISTIC_TOKENIZER } from '../routing/estimate.js';
 import { executeChat, executeEmbed, type ExecEvent, type ExecutorDeps } from '../routing/executor.js';
 import { plan, type RoutingSnapshot } from '../routing/planner.js';
+import { coalesce } from '../routing/coalesce.js';
 import type { Candidate } from '../routing/types.js';
 import { chatFromProto, eventToProto, fitToModel } from './chat-convert.js';
 import { estimableMessages, requirementsFromProto, sensitivityFromProto, strategyFromProto } from './convert.js';
@@ -79,7 +80,7 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       let current: Candidate | undefined;
       let outputChars = 0;
       let usageSent = false;
-      for await (const e of executeChat(p.candidates, prepare, ctx.signal, rt.executor, deadlineOf(ctx))) {
+      for await (const e of coalesce(executeChat(p.candidates, prepare, ctx.signal, rt.executor, deadlineOf(ctx)))) {
         if (e.type === 'route') {
           current = byProvider.get(`${e.provider}\u0000${e.model}`);
           outputChars = 0;

@@ -181,6 +181,7 @@ describe('toGeminiRequest', () => {
     expect(mode({ mode: 'none' })).toEqual({ functionCallingConfig: { mode: 'NONE' } });
     expect(mode({ mode: 'required' })).toEqual({ functionCallingConfig: { mode: 'ANY' } });
     expect(mode(undefined)).toBeUndefined();
+    expect(toGeminiRequest(call({ toolChoice: { mode: 'required' } })).toolConfig).toBeUndefined();
     const json = toGeminiRequest(call({ options: { responseFormat: { type: 'json_object' } } }));
     expect(json.generationConfig).toEqual({ responseMimeType: 'application/json' });
     expect(toGeminiRequest(call({})).generationConfig).toBeUndefined();

@@ -81,7 +81,8 @@ export function toGeminiRequest(call: ChatCall): GeminiGenerateRequest {
       },
     ];
   }
-  if (call.toolChoice) body.toolConfig = { functionCallingConfig: toolConfig(call.toolChoice) };
+  // A calling config without declarations is rejected, so it goes only with tools.
+  if (call.toolChoice && call.tools.length > 0) body.toolConfig = { functionCallingConfig: toolConfig(call.toolChoice) };
   const gen = generationConfig(call);
   if (Object.keys(gen).length > 0) body.generationConfig = gen;
   return { ...body, ...call.providerOptions } as GeminiGenerateRequest;

@@ -1,0 +1,237 @@
+// npm run bench:chat — the same streaming workload (TOKENS content chunks per response from a
+// fake OpenAI upstream with no think time), measured side by side in one run:
+//   (a) direct to the fake with undici,
+//   (b) through Switchyard over gRPC (grpc-js client),
+//   (c) through Portkey's open-source gateway (@portkey-ai/gateway, installed by this script
+//       into a scratch folder and pointed at the same fake; if it cannot be installed the row
+//       says so),
+//   plus a bare grpc-js unary echo, whose p50 is the cost of a gRPC hop by itself.
+// Switchyard's own added latency = its time − direct − the bare echo p50 (all at concurrency 1).
+// Ends with one JSON line of the figures.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { request } from 'undici';
+import { Role } from '../gen/switchyard/v1/common_pb.js';
+import { ChatRequestSchema, ChatResponseSchema } from '../gen/switchyard/v1/router_pb.js';
+import { sseMessages } from '../src/providers/framing/sse.js';
+import { percentile, unaryLoad } from './lib/grpc-load.js';
+import { startFakeOpenAi } from './lib/fake-openai-stream.js';
+
+const TOKENS = Number(process.env.BENCH_TOKENS ?? 200);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
+const SEQ_MS = Number(process.env.BENCH_SEQ_MS ?? 3000);
+const PORTKEY_VERSION = '1.15.2';
+const KEY = 'bench-key';
+
+interface Sample {
+  ttftMs: number;
+  totalMs: number;
+  tokens: number;
+}
+type Client = () => Promise<Sample>;
+
+const BODY = JSON.stringify({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say 200 things.' }] });
+
+/** Streams an OpenAI-format SSE response, timing the first content delta and the end. */
+async function sseClient(url: string, headers: Record<string, string>): Promise<Sample> {
+  const t0 = performance.now();
+  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: BODY });
+  if (res.statusCode !== 200) throw new Error(`${url}: HTTP ${res.statusCode} ${await res.body.text()}`);
+  let ttft = 0;
+  let tokens = 0;
+  for await (const m of sseMessages(res.body)) {
+    if (m.data === '[DONE]') continue;
+    const chunk = JSON.parse(m.data) as { choices?: { delta?: { content?: string } }[] };
+    if (chunk.choices?.[0]?.delta?.content) {
+      if (tokens++ === 0) ttft = performance.now() - t0;
+    }
+  }
+  return { ttftMs: ttft, totalMs: performance.now() - t0, tokens };
+}
+
+function switchyardClient(address: string): { run: Client; close(): void } {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const md = new grpc.Metadata();
+  md.set('authorization', `Bearer ${KEY}`);
+  const req = Buffer.from(
+    toBinary(ChatRequestSchema, create(ChatRequestSchema, { model: 'openai/gpt-4o-mini', messages: [{ role: Role.USER, content: 'Say 200 things.' }] })),
+  );
+  const run = () =>
+    new Promise<Sample>((resolve, reject) => {
+      const t0 = performance.now();
+      let ttft = 0;
+      let tokens = 0;
+      const stream = client.makeServerStreamRequest(
+        '/switchyard.v1.RouterService/Chat',
+        (b: Buffer) => b,
+        (b: Buffer) => fromBinary(ChatResponseSchema, b),
+        req,
+        md,
+      );
+      // Switchyard merges tokens that arrive together into one delta: count them by usage.
+      stream.on('data', (m: ReturnType<typeof fromBinary<typeof ChatResponseSchema>>) => {
+        if (m.event.case === 'delta' && ttft === 0) ttft = performance.now() - t0;
+        if (m.event.case === 'usage') tokens = Number(m.event.value.outputTokens);
+        if (m.event.case === 'finish' && m.event.value.error) reject(new Error(m.event.value.error.message));
+      });
+      stream.on('error', reject);
+      stream.on('end', () => resolve({ ttftMs: ttft, totalMs: performance.now() - t0, tokens }));
+    });
+  return { run, close: () => client.close() };
+}
+
+interface Row {
+  name: string;
+  rps: number;
+  tokensPerSec: number;
+  ttftP50: number;
+  ttftP99: number;
+  totalP50: number;
+  seqTotalP50: number;
+  seqTtftP50: number;
+}
+
+async function load(run: Client, concurrency: number, durationMs: number): Promise<Sample[]> {
+  const out: Sample[] = [];
+  const end = performance.now() + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) out.push(await run());
+    }),
+  );
+  return out;
+}
+
+async function measure(name: string, run: Client): Promise<Row> {
+  await load(run, CONCURRENCY, 1000); // warm: JIT, pools
+  const t0 = performance.now();
+  const samples = await load(run, CONCURRENCY, DURATION_MS);
+  const secs = (performance.now() - t0) / 1000;
+  const seq = await load(run, 1, SEQ_MS);
+  const p = (xs: number[], q: number) => percentile(Float64Array.from(xs).sort(), q);
+  const bad = samples.find((s) => s.tokens !== TOKENS);
+  if (bad) throw new Error(`${name}: a response had ${bad.tokens} tokens, expected ${TOKENS}`);
+  return {
+    name,
+    rps: samples.length / secs,
+    tokensPerSec: (samples.length * TOKENS) / secs,
+    ttftP50: p(samples.map((s) => s.ttftMs), 50),
+    ttftP99: p(samples.map((s) => s.ttftMs), 99),
+    totalP50: p(samples.map((s) => s.totalMs), 50),
+    seqTotalP50: p(seq.map((s) => s.totalMs), 50),
+    seqTtftP50: p(seq.map((s) => s.ttftMs), 50),
+  };
+}
+
+async function spawnReady(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) resolve(m);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out.slice(-500)}`)));
+    setTimeout(() => reject(new Error(`${args.join(' ')} not ready after 60 s: ${out.slice(-500)}`)), 60_000);
+  });
+  return { child, match };
+}
+
+/** Installs Portkey's gateway into a scratch folder (once) and returns its entry point. */
+function installPortkey(): string {
+  const dir = join(tmpdir(), `switchyard-bench-portkey-${PORTKEY_VERSION}`);
+  const entry = join(dir, 'node_modules/@portkey-ai/gateway/build/start-server.js');
+  if (!existsSync(entry)) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('npm', ['init', '-y'], { cwd: dir, stdio: 'ignore' });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', `@portkey-ai/gateway@${PORTKEY_VERSION}`], { cwd: dir, stdio: 'ignore', timeout: 300_000 });
+  }
+  return entry;
+}
+
+const portkeyHeaders = (upstream: string) => ({
+  authorization: `Bearer ${KEY}`,
+  'x-portkey-provider': 'openai',
+  'x-portkey-custom-host': `${upstream}/v1`,
+});
+
+const fmt = (r: Row) =>
+  `${r.name.padEnd(11)} ${r.rps.toFixed(0).padStart(6)} req/s ${(r.tokensPerSec / 1000).toFixed(1).padStart(7)}k tok/s   ttft p50 ${r.ttftP50.toFixed(2)} p99 ${r.ttftP99.toFixed(2)} ms   total p50 ${r.totalP50.toFixed(2)} ms   seq total p50 ${r.seqTotalP50.toFixed(3)} ms`;
+
+async function main(): Promise<void> {
+  const fake = await startFakeOpenAi(TOKENS);
+  const children: ChildProcess[] = [];
+  try {
+    const sy = await spawnReady(process.execPath, ['--import', 'tsx', 'bench/chat-server.ts'], { BENCH_UPSTREAM: fake.url, OPENAI_KEY: 'sk-bench', BENCH_KEY: KEY }, /PORT (\d+)/);
+    children.push(sy.child);
+    const echo = await spawnReady(process.execPath, ['--import', 'tsx', 'bench/route-server.ts', 'echo'], { BENCH_REPLY_B64: Buffer.alloc(64).toString('base64') }, /PORT (\d+)/);
+    children.push(echo.child);
+    let portkeyUrl: string | undefined;
+    let portkeyNote = '';
+    try {
+      const entry = installPortkey();
+      const port = 18787 + Math.floor(Math.random() * 1000);
+      const pk = await spawnReady(process.execPath, [entry, `--port=${port}`, '--headless'], { NODE_ENV: 'production' }, /Ready for connections/);
+      children.push(pk.child);
+      const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+      // Probe once: a gateway that installs but cannot serve this workload gets a row saying so.
+      await sseClient(url, portkeyHeaders(fake.url));
+      portkeyUrl = url;
+    } catch (err) {
+      portkeyNote = `Portkey gateway ${PORTKEY_VERSION} unavailable on Node ${process.versions.node}: ${(err as Error).message.split('\n')[0]}`;
+    }
+
+    const syClient = switchyardClient(`127.0.0.1:${sy.match[1]}`);
+    const rows: Row[] = [];
+    rows.push(await measure('direct', () => sseClient(`${fake.url}/v1/chat/completions`, { authorization: `Bearer ${KEY}` })));
+    rows.push(await measure('switchyard', syClient.run));
+    if (portkeyUrl) {
+      const headers = portkeyHeaders(fake.url);
+      rows.push(await measure('portkey', () => sseClient(portkeyUrl!, headers)));
+    }
+    syClient.close();
+    const hop = await unaryLoad({ address: `127.0.0.1:${echo.match[1]}`, path: '/switchyard.v1.RouterService/Route', request: Buffer.alloc(64), concurrency: 1, durationMs: SEQ_MS });
+
+    const [direct, s, pk] = [rows[0]!, rows[1]!, rows[2]];
+    console.log(`streaming chat, ${TOKENS} tokens per response, concurrency ${CONCURRENCY} for ${DURATION_MS} ms; sequential (concurrency 1) for ${SEQ_MS} ms`);
+    for (const r of rows) console.log(fmt(r));
+    if (!pk) console.log(`portkey     ${portkeyNote}`);
+    const added = s.seqTotalP50 - direct.seqTotalP50 - hop.p50Ms;
+    const addedTtft = s.seqTtftP50 - direct.seqTtftP50 - hop.p50Ms;
+    console.log(`bare grpc-js echo p50 (one gRPC hop): ${hop.p50Ms.toFixed(3)} ms`);
+    console.log(`switchyard's own added latency, p50 at concurrency 1: total ${added.toFixed(3)} ms, time to first token ${addedTtft.toFixed(3)} ms (target ≤ 0.3 ms)`);
+    if (pk) console.log(`switchyard / portkey: throughput ${(s.rps / pk.rps).toFixed(2)}× (target ≥ 5×), ttft p50 ${(pk.ttftP50 / s.ttftP50).toFixed(2)}× faster`);
+    console.log(
+      JSON.stringify({
+        bench: 'chat',
+        tokens: TOKENS,
+        concurrency: CONCURRENCY,
+        direct_rps: Math.round(direct.rps),
+        switchyard_rps: Math.round(s.rps),
+        portkey_rps: pk ? Math.round(pk.rps) : null,
+        portkey_note: pk ? undefined : portkeyNote,
+        switchyard_tokens_per_s: Math.round(s.tokensPerSec),
+        switchyard_ttft_p50_ms: Number(s.ttftP50.toFixed(3)),
+        switchyard_ttft_p99_ms: Number(s.ttftP99.toFixed(3)),
+        portkey_ttft_p50_ms: pk ? Number(pk.ttftP50.toFixed(3)) : null,
+        grpc_hop_p50_ms: Number(hop.p50Ms.toFixed(3)),
+        added_p50_ms: Number(added.toFixed(3)),
+        added_ttft_p50_ms: Number(addedTtft.toFixed(3)),
+        ratio_vs_portkey: pk ? Number((s.rps / pk.rps).toFixed(2)) : null,
+      }),
+    );
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await fake.close();
+  }
+}
+
+await main();

@@ -1,0 +1,49 @@
+// Merges stream events that are ALREADY available into one: consecutive text deltas, and
+// consecutive argument fragments of the same tool call. Tokens that arrive in one upstream
+// network chunk (common: upstreams and proxies batch SSE events) then cost one gRPC message
+// instead of one each, while a token that arrives alone is forwarded at once: the only wait
+// is one setImmediate turn, and only when a delta is pending.
+import type { ExecEvent } from './executor.js';
+
+const TICK = Symbol('tick');
+const tick = () => new Promise<typeof TICK>((resolve) => setImmediate(resolve, TICK));
+
+type Delta = Extract<ExecEvent, { type: 'delta' }>;
+type ToolFragment = Extract<ExecEvent, { type: 'tool_call' }>;
+
+function merge(a: ExecEvent, b: ExecEvent): ExecEvent | undefined {
+  if (a.type === 'delta' && b.type === 'delta') {
+    const reasoning = (a.reasoning ?? '') + (b.reasoning ?? '');
+    return { type: 'delta', text: a.text + b.text, ...(reasoning ? { reasoning } : {}) } satisfies Delta;
+  }
+  if (a.type === 'tool_call' && b.type === 'tool_call' && a.index === b.index && b.id === undefined && b.name === undefined) {
+    return { ...a, argumentsDelta: a.argumentsDelta + b.argumentsDelta } satisfies ToolFragment;
+  }
+  return undefined;
+}
+
+export async function* coalesce(source: AsyncIterable<ExecEvent>): AsyncGenerator<ExecEvent> {
+  const it = source[Symbol.asyncIterator]();
+  let pending = it.next();
+  try {
+    for (;;) {
+      const first = await pending;
+      if (first.done) return;
+      let ev = first.value;
+      pending = it.next();
+      if (ev.type === 'delta' || ev.type === 'tool_call') {
+        for (;;) {
+          const next = await Promise.race([pending, tick()]);
+          if (next === TICK || next.done) break;
+          const merged = merge(ev, next.value);
+          if (!merged) break; // `pending` holds it: the outer loop yields it next
+          ev = merged;
+          pending = it.next();
+        }
+      }
+      yield ev;
+    }
+  } finally {
+    await it.return?.();
+  }
+}
