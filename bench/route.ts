@@ -16,7 +16,7 @@ import { unaryLoad, unaryOnce, type LoadResult } from './lib/grpc-load.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PATH = '/switchyard.v1.RouterService/Route';
 const KEY = 'bench-tenant-key';
 

@@ -32,8 +32,11 @@ export async function* coalesce(source: AsyncIterable<ExecEvent>): AsyncGenerato
       let ev = first.value;
       pending = it.next();
       if (ev.type === 'delta' || ev.type === 'tool_call') {
+        // One turn of the event loop for the whole batch: what is already decoded arrives
+        // through microtasks before it.
+        const turn = tick();
         for (;;) {
-          const next = await Promise.race([pending, tick()]);
+          const next = await Promise.race([pending, turn]);
           if (next === TICK || next.done) break;
           const merged = merge(ev, next.value);
           if (!merged) break; // `pending` holds it: the outer loop yields it next

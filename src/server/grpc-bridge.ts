@@ -104,11 +104,14 @@ export function bridgeService<S extends DescService>(
   return { definition, implementation };
 }
 
+/** Responses are built in this process: there are no unknown fields to carry. */
+const BINARY_WRITE = { writeUnknownFields: false } as const;
+
 function serializer(schema: DescMessage, mb: MethodBridge): (value: unknown) => Buffer {
   return (value) => {
     try {
       // Impls may return init shapes, as Connect allows.
-      const bytes = toBinary(schema, isMessage(value, schema) ? value : create(schema, value as never));
+      const bytes = toBinary(schema, isMessage(value, schema) ? value : create(schema, value as never), BINARY_WRITE);
       // grpc-js needs a Buffer (it calls .copy); wrap without copying.
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (err) {
