@@ -2,7 +2,8 @@
 // consecutive argument fragments of the same tool call. Tokens that arrive in one upstream
 // network chunk (common: upstreams and proxies batch SSE events) then cost one gRPC message
 // instead of one each, while a token that arrives alone is forwarded at once: the only wait
-// is one setImmediate turn, and only when a delta is pending.
+// is one setImmediate turn, and only when a delta is pending. The first content event of a
+// stream is never held: time to first token is what callers feel.
 import type { ExecEvent } from './executor.js';
 
 const TICK = Symbol('tick');
@@ -25,13 +26,19 @@ function merge(a: ExecEvent, b: ExecEvent): ExecEvent | undefined {
 export async function* coalesce(source: AsyncIterable<ExecEvent>): AsyncGenerator<ExecEvent> {
   const it = source[Symbol.asyncIterator]();
   let pending = it.next();
+  let first = true;
   try {
     for (;;) {
-      const first = await pending;
-      if (first.done) return;
-      let ev = first.value;
+      const head = await pending;
+      if (head.done) return;
+      let ev = head.value;
       pending = it.next();
       if (ev.type === 'delta' || ev.type === 'tool_call') {
+        if (first) {
+          first = false;
+          yield ev;
+          continue;
+        }
         // One turn of the event loop for the whole batch: what is already decoded arrives
         // through microtasks before it.
         const turn = tick();
