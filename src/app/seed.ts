@@ -2,19 +2,14 @@
 // policies can reference them). Idempotent, safe for several replicas starting together.
 import type { ResolvedConfig } from '../config/load.js';
 import type { Db } from '../store/db.js';
+import { countActiveApiKeys } from '../store/repos/api-keys.js';
+import { upsertTenant } from '../store/repos/tenants.js';
 
 export async function seedFromConfig(db: Db, config: ResolvedConfig): Promise<void> {
-  for (const t of config.tenants) {
-    await db.query(
-      `INSERT INTO tenants (id, name) VALUES ($1, $2)
-       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name WHERE tenants.name IS DISTINCT FROM EXCLUDED.name`,
-      [t.id, t.name],
-    );
-  }
+  for (const t of config.tenants) await upsertTenant(db, t);
 }
 
 /** Usable API keys stored in the database (dev mode needs there to be none). */
-export async function storedKeyCount(db: Db): Promise<number> {
-  const { rows } = await db.query<{ n: bigint }>('SELECT count(*) AS n FROM api_keys WHERE NOT revoked');
-  return Number(rows[0]?.n ?? 0);
+export function storedKeyCount(db: Db): Promise<number> {
+  return countActiveApiKeys(db);
 }

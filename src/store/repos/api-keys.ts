@@ -139,3 +139,9 @@ export async function touchApiKeysLastUsed(q: Queryable, ids: readonly string[],
   );
   return rowCount;
 }
+
+/** Keys that can still authenticate. */
+export async function countActiveApiKeys(q: Queryable): Promise<number> {
+  const { rows } = await q.query<{ n: bigint }>('SELECT count(*) AS n FROM api_keys WHERE NOT revoked');
+  return Number(rows[0]?.n ?? 0);
+}

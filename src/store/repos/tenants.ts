@@ -78,3 +78,12 @@ export async function deleteTenant(q: Queryable, id: string): Promise<void> {
   const { rowCount } = await q.query('DELETE FROM tenants WHERE id = $1', [id]);
   if (rowCount === 0) throw new NotFoundError('tenant', id);
 }
+
+/** Creates the tenant or updates its name; idempotent (config seeding, several replicas at once). */
+export async function upsertTenant(q: Queryable, t: { id: string; name: string }): Promise<void> {
+  await q.query(
+    `INSERT INTO tenants (id, name) VALUES ($1, $2)
+     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name WHERE tenants.name IS DISTINCT FROM EXCLUDED.name`,
+    [t.id, t.name],
+  );
+}
