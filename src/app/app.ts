@@ -12,6 +12,7 @@ import { startHttpServer, type RunningHttpServer } from '../server/http-server.j
 import { routerService } from '../server/router-service.js';
 import { useNodeTextEncoding } from '../server/text-encoding.js';
 import { openDb, type Db } from '../store/db.js';
+import { closeUpstreamPools } from '../providers/http.js';
 import { migrate } from '../store/migrate.js';
 import { findApiKeyByHash } from '../store/repos/api-keys.js';
 import { getTenant } from '../store/repos/tenants.js';
@@ -145,6 +146,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
       devMode,
       async close(graceMs = 5000) {
         await Promise.allSettled([grpcServer.close(graceMs), httpServer.close(graceMs)]);
+        // Idle keep-alive sockets to upstreams would otherwise keep the process alive.
+        await closeUpstreamPools();
         if (ownsDb) await db.close();
       },
     };
