@@ -17,6 +17,7 @@ import { migrate } from '../store/migrate.js';
 import { findApiKeyByHash } from '../store/repos/api-keys.js';
 import { getTenant } from '../store/repos/tenants.js';
 import { KeyVault } from './key-vault.js';
+import { DecisionWriter } from './decision-writer.js';
 import { seedFromConfig, storedKeyCount } from './seed.js';
 import { RuntimeState } from './state.js';
 
@@ -39,7 +40,7 @@ export interface App {
 }
 
 /** Pending work shown in UNIMPLEMENTED messages, so callers know it is coming, not broken. */
-const ROUTER_PENDING = 'arrives with the routing-engine milestone (stored, replayable decisions)';
+const ROUTER_PENDING = 'not built in this version';
 const ADMIN_PENDING = 'policies, budgets and usage arrive with the routing-engine and money milestones';
 /** AdminService methods a tenant key may call (for its own tenant). */
 const TENANT_ADMIN_METHODS = new Set(['QueryUsage']);
@@ -66,6 +67,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
 
     const vault = new KeyVault(env.SWITCHYARD_SECRET_KEY);
     const state = new RuntimeState(config, db, vault, log, env);
+    const decisions = new DecisionWriter(db, log);
+    state.decisions = decisions;
     await state.reload();
     const auth = new Authenticator({
       devMode,
@@ -148,6 +151,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
         await Promise.allSettled([grpcServer.close(graceMs), httpServer.close(graceMs)]);
         // Idle keep-alive sockets to upstreams would otherwise keep the process alive.
         await closeUpstreamPools();
+        await decisions.close();
         if (ownsDb) await db.close();
       },
     };

@@ -19,6 +19,7 @@ import { listProviders, type Provider } from '../store/repos/providers.js';
 import type { KeyVault } from './key-vault.js';
 import { buildSnapshot } from './snapshot.js';
 import { AdapterRegistry } from './adapters.js';
+import type { DecisionWriter } from './decision-writer.js';
 import { BreakerRegistry } from '../routing/breaker.js';
 import { DEFAULT_RETRY, type ExecutorDeps } from '../routing/executor.js';
 import type { UnsupportedParameterPolicy } from '../server/chat-service.js';
@@ -85,6 +86,8 @@ export function storedProviderSpec(p: Provider, vault: KeyVault, env: NodeJS.Pro
 
 export class RuntimeState {
   #current: Snapshot;
+  /** Set by the app once the database is open. */
+  decisions!: DecisionWriter;
   readonly adapters = new AdapterRegistry();
   readonly executor: ExecutorDeps = {
     adapterFor: (id) => this.adapters.get(id),

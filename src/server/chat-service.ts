@@ -21,14 +21,48 @@ import { chatFromProto, eventToProto, fitToModel } from './chat-convert.js';
 import { estimableMessages, requirementsFromProto, sensitivityFromProto, strategyFromProto } from './convert.js';
 import { checkModel, checkRequestId, checkRequirements, Violations } from './validate.js';
 import type { Catalog } from '../catalog/catalog.js';
+import { inputsOf, storedPlan } from '../routing/decision.js';
+import type { Plan, PlanRequest } from '../routing/types.js';
+import type { DecisionRow } from '../store/repos/decisions.js';
+import { principalOf } from './guard.js';
 
 export type UnsupportedParameterPolicy = 'warn' | 'error' | 'ignore';
+
+export interface DecisionLog {
+  record(row: DecisionRow): void;
+  get(id: string): Promise<DecisionRow | null>;
+}
 
 export interface ChatRuntime {
   snapshot(): RoutingSnapshot & { catalog: Catalog };
   readonly maxMessageBytes: number;
   readonly unsupportedParameters: UnsupportedParameterPolicy;
   readonly executor: ExecutorDeps;
+  readonly decisions: DecisionLog;
+}
+
+/** Builds the stored record of a decision (outcome filled in by executed calls). */
+export function decisionRow(
+  rpc: DecisionRow['rpc'],
+  id: string,
+  ctx: HandlerContext,
+  snap: RoutingSnapshot & { catalog: Catalog },
+  req: PlanRequest,
+  circuits: ReadonlyMap<string, string>,
+  p: Plan,
+  context?: Record<string, unknown>,
+): DecisionRow {
+  return {
+    id,
+    tenantId: principalOf(ctx).tenant,
+    rpc,
+    createdAt: new Date(),
+    policyVersion: snap.policyVersion,
+    catalogVersion: snap.catalog.version,
+    inputs: inputsOf(req, circuits, context),
+    plan: storedPlan(p),
+    outcome: undefined,
+  };
 }
 
 const MAX_EMBED_INPUTS = 2048;
@@ -49,21 +83,23 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
         requirements.requiredParameters = [...requirements.requiredParameters, ...chat.setParameters];
       }
       const inputTokens = estimateInputTokens(estimableMessages(req.messages));
-      const p = plan(
-        {
-          model: req.model,
-          kind: 'chat',
-          inputTokens,
-          tokenizer: HEURISTIC_TOKENIZER,
-          maxOutputTokens: chat.options.maxOutputTokens ?? 0,
-          requirements,
-          sensitivity: req.context ? sensitivityFromProto(req.context.sensitivity) : 'unspecified',
-          strategy: strategyFromProto(req.strategy),
-        },
-        snap,
-        rt.executor.breakers.snapshot(),
-      );
+      const planReq: PlanRequest = {
+        model: req.model,
+        kind: 'chat',
+        inputTokens,
+        tokenizer: HEURISTIC_TOKENIZER,
+        maxOutputTokens: chat.options.maxOutputTokens ?? 0,
+        requirements,
+        sensitivity: req.context ? sensitivityFromProto(req.context.sensitivity) : 'unspecified',
+        strategy: strategyFromProto(req.strategy),
+      };
+      const circuits = rt.executor.breakers.snapshot();
+      const p = plan(planReq, snap, circuits);
       const decisionId = randomUUID();
+      const record = decisionRow('Chat', decisionId, ctx, snap, planReq, circuits, p, contextOf(req.context, req.requestId));
+      const attempts: Record<string, unknown>[] = [];
+      let finish: unknown;
+      let usage: unknown;
       const byProvider = new Map<string, Candidate>();
       const prepare = (cand: Candidate) => {
         byProvider.set(`${cand.provider}\u0000${cand.model.id}`, cand);
@@ -80,18 +116,33 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       let current: Candidate | undefined;
       let outputChars = 0;
       let usageSent = false;
+      try {
       for await (const e of coalesce(executeChat(p.candidates, prepare, ctx.signal, rt.executor, deadlineOf(ctx)))) {
         if (e.type === 'route') {
+          attempts.push({ attempt: e.attempt, provider: e.provider, model: e.model, dropped: e.dropped });
           current = byProvider.get(`${e.provider}\u0000${e.model}`);
           outputChars = 0;
         } else if (e.type === 'delta') outputChars += e.text.length + (e.reasoning?.length ?? 0);
         else if (e.type === 'tool_call') outputChars += e.argumentsDelta.length + (e.name?.length ?? 0);
-        else if (e.type === 'usage') usageSent = true;
-        else if (e.type === 'finish' && !usageSent && current && outputChars > 0) {
-          // The upstream reported no usage: estimate it, flagged as an estimate.
-          yield estimatedUsage(current, inputTokens, outputChars);
+        else if (e.type === 'usage') {
+          usageSent = true;
+          usage = { ...e.usage, reportedCost: e.usage.reportedCost?.toString() };
+        } else if (e.type === 'attempt_failed') {
+          attempts.push({ attempt: e.attempt, provider: e.provider, model: e.model, failed: e.error.kind, message: e.error.message, retrying: e.retrying });
+        } else {
+          finish = { reason: e.reason, error: e.error };
+          if (!usageSent && current && outputChars > 0) {
+            // The upstream reported no usage: estimate it, flagged as an estimate.
+            const estimated = estimatedUsage(current, inputTokens, outputChars);
+            usage = { estimated: true, inputTokens, outputChars };
+            yield estimated;
+          }
         }
         yield eventToProto(e, { decisionId, dropped: e.type === 'route' ? e.dropped : [], costOf: costOfUsage });
+      }
+      } finally {
+        // Recorded whatever happened, a client that went away included (finish stays unset).
+        rt.decisions.record({ ...record, outcome: { attempts, finish: finish ?? { reason: 'abandoned' }, usage } });
       }
     },
 
@@ -116,24 +167,31 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       const requirements = requirementsFromProto(req.requirements);
       if (req.dimensions > 0n) requirements.capabilities = [...requirements.capabilities, 'embedding_dimensions'];
       const inputTokens = Math.ceil(bytes / 4);
-      const p = plan(
-        {
-          model: req.model,
-          kind: 'embedding',
-          inputTokens,
-          tokenizer: HEURISTIC_TOKENIZER,
-          maxOutputTokens: 0,
-          requirements,
-          sensitivity: req.context ? sensitivityFromProto(req.context.sensitivity) : 'unspecified',
-        },
-        snap,
-        rt.executor.breakers.snapshot(),
-      );
+      const planReq: PlanRequest = {
+        model: req.model,
+        kind: 'embedding',
+        inputTokens,
+        tokenizer: HEURISTIC_TOKENIZER,
+        maxOutputTokens: 0,
+        requirements,
+        sensitivity: req.context ? sensitivityFromProto(req.context.sensitivity) : 'unspecified',
+      };
+      const circuits = rt.executor.breakers.snapshot();
+      const p = plan(planReq, snap, circuits);
       const decisionId = randomUUID();
-      const { result, candidate } = await executeEmbed(p.candidates, {
-        inputs: req.inputs,
-        dimensions: req.dimensions > 0n ? Number(req.dimensions) : undefined,
-      }, ctx.signal, rt.executor, deadlineOf(ctx));
+      const record = decisionRow('Embed', decisionId, ctx, snap, planReq, circuits, p, contextOf(req.context, req.requestId));
+      let executed;
+      try {
+        executed = await executeEmbed(p.candidates, {
+          inputs: req.inputs,
+          dimensions: req.dimensions > 0n ? Number(req.dimensions) : undefined,
+        }, ctx.signal, rt.executor, deadlineOf(ctx));
+      } catch (err) {
+        rt.decisions.record({ ...record, outcome: { error: (err as Error).message, kind: (err as { kind?: string }).kind } });
+        throw err;
+      }
+      const { result, candidate } = executed;
+      rt.decisions.record({ ...record, outcome: { provider: candidate.provider, model: candidate.model.id, attempts: executed.attempts } });
       const tokens = result.usage.inputTokens || inputTokens;
       return create(EmbedResponseSchema, {
         embeddings: result.vectors.map((values) => ({ values })),
@@ -148,6 +206,11 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       });
     },
   };
+}
+
+/** The caller context kept with a decision (never message content). */
+export function contextOf(c: { workerId: string; taskType: string; labels: Record<string, string>; region: string } | undefined, requestId: string) {
+  return { requestId, workerId: c?.workerId ?? '', taskType: c?.taskType ?? '', region: c?.region ?? '', labels: c?.labels ?? {} };
 }
 
 function estimatedUsage(cand: Candidate, inputTokens: number, outputChars: number) {

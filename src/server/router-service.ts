@@ -13,6 +13,9 @@ import {
   type ListModelsRequest,
   type ModelMetadataRequest,
   type RouteRequest,
+  type GetDecisionRequest,
+  GetDecisionResponseSchema,
+  ReplayResultSchema,
   type RouteResponse,
   type RouterService,
 } from '../../gen/switchyard/v1/router_pb.js';
@@ -20,7 +23,13 @@ import type { Catalog } from '../catalog/catalog.js';
 import { SwitchyardError } from '../errors.js';
 import { estimateInputTokens, HEURISTIC_TOKENIZER } from '../routing/estimate.js';
 import { plan, type RoutingSnapshot } from '../routing/planner.js';
-import { chatService, type ChatRuntime } from './chat-service.js';
+import { chatService, contextOf, decisionRow, type ChatRuntime } from './chat-service.js';
+import { replay, type DecisionInputs, type StoredPlan } from '../routing/decision.js';
+import type { PlanRequest } from '../routing/types.js';
+import { decisionToProto } from './decision-convert.js';
+import { principalOf } from './guard.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 import {
   type Complete,
   candidateToProto,
@@ -45,7 +54,7 @@ export interface RouterRuntime extends ChatRuntime {
 export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof RouterService>> {
   return {
     ...chatService(rt),
-    async route(req: RouteRequest, _ctx: HandlerContext) {
+    async route(req: RouteRequest, ctx: HandlerContext) {
       const v = new Violations();
       v.enums(RouteRequestSchema, req);
       checkModel(v, req.model);
@@ -56,23 +65,23 @@ export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof Rou
       v.throwIfAny();
 
       const snap = rt.snapshot();
-      const p = plan(
-        {
-          model: req.model,
-          kind: kindFromProto(req.kind),
-          inputTokens: estimateInputTokens(estimableMessages(req.messages)),
-          tokenizer: HEURISTIC_TOKENIZER,
-          maxOutputTokens: Number(req.maxOutputTokens),
-          requirements: requirementsFromProto(req.requirements),
-          sensitivity: req.context ? sensitivityFromProto(req.context.sensitivity) : 'unspecified',
-          strategy: strategyFromProto(req.strategy),
-        },
-        snap,
-        rt.executor.breakers.snapshot(),
-      );
+      const planReq: PlanRequest = {
+        model: req.model,
+        kind: kindFromProto(req.kind),
+        inputTokens: estimateInputTokens(estimableMessages(req.messages)),
+        tokenizer: HEURISTIC_TOKENIZER,
+        maxOutputTokens: Number(req.maxOutputTokens),
+        requirements: requirementsFromProto(req.requirements),
+        sensitivity: req.context ? sensitivityFromProto(req.context.sensitivity) : 'unspecified',
+        strategy: strategyFromProto(req.strategy),
+      };
+      const circuits = rt.executor.breakers.snapshot();
+      const p = plan(planReq, snap, circuits);
+      const decisionId = randomUUID();
+      rt.decisions.record(decisionRow('Route', decisionId, ctx, snap, planReq, circuits, p, contextOf(req.context, req.requestId)));
       return {
         $typeName: RouteResponseSchema.typeName,
-        decisionId: randomUUID(),
+        decisionId,
         candidates: p.candidates.map(candidateToProto),
         excluded: p.excluded.map(exclusionToProto),
         estimate: estimateToProto(p.estimate),
@@ -81,6 +90,30 @@ export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof Rou
         resolved: p.resolved,
         catalogVersion: snap.catalog.version,
       } satisfies Complete<RouteResponse>;
+    },
+
+    async getDecision(req: GetDecisionRequest, ctx: HandlerContext) {
+      const v = new Violations();
+      if (!UUID.test(req.decisionId)) v.add('decision_id', 'must be a decision id (a UUID)');
+      v.throwIfAny();
+      const row = await rt.decisions.get(req.decisionId.toLowerCase());
+      const who = principalOf(ctx);
+      // Another tenant's decision is reported as missing: its existence is not revealed.
+      if (!row || (!who.admin && row.tenantId !== who.tenant)) {
+        throw new SwitchyardError('not_found', `decision "${req.decisionId}" not found`, {
+          reason: 'DECISION_NOT_FOUND',
+          metadata: { decision_id: req.decisionId },
+        });
+      }
+      const out = create(GetDecisionResponseSchema, { decision: decisionToProto(row) });
+      if (req.replay) {
+        const r = replay(
+          { inputs: row.inputs as DecisionInputs, plan: row.plan as StoredPlan, catalogVersion: row.catalogVersion, policyVersion: row.policyVersion },
+          rt.snapshot(),
+        );
+        out.replay = create(ReplayResultSchema, { identical: r.identical, differences: r.differences });
+      }
+      return out;
     },
 
     async modelMetadata(req: ModelMetadataRequest) {

@@ -147,9 +147,9 @@ describe.each(VARIANTS)('$name', ({ make }) => {
     expect(unauth.code).toBe(Code.Unauthenticated);
     expect(unauth.findDetails(ErrorInfoSchema)[0]?.reason).toBe('MISSING_API_KEY');
 
-    const unimplemented = await expectConnectError(router.getDecision({ decisionId: 'x' }));
-    expect(unimplemented.code).toBe(Code.Unimplemented);
-    expect(unimplemented.rawMessage).toMatch(/GetDecision is not implemented yet/);
+    const badId = await expectConnectError(router.getDecision({ decisionId: 'x' }));
+    expect(badId.code).toBe(Code.InvalidArgument);
+    expect(badId.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field).toBe('decision_id');
   });
 });
 

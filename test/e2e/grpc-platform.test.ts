@@ -112,14 +112,6 @@ describe('AdminService without SWITCHYARD_SECRET_KEY', () => {
 });
 
 describe('unimplemented methods', () => {
-  it('GetDecision answers UNIMPLEMENTED with a message', async () => {
-    for (const [method, req] of [['GetDecision', { decision_id: 'd1' }]] as const) {
-      const err = await callError(c.router, method, req, acme());
-      expect(err.code).toBe(grpc.status.UNIMPLEMENTED);
-      expect(err.details).toMatch(new RegExp(`switchyard.v1.RouterService/${method} is not implemented yet: .+`));
-    }
-  });
-
   it('Chat (a server stream) rejects bad input with INVALID_ARGUMENT naming the field', async () => {
     const stream = c.router.Chat({ model: 'smart', messages: [] }, acme());
     const messages: unknown[] = [];

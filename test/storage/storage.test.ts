@@ -12,6 +12,7 @@ import { tenantsSuite } from './suites/tenants.js';
 import { apiKeysSuite } from './suites/api-keys.js';
 import { configSuite } from './suites/config.js';
 import { policiesSuite } from './suites/policies.js';
+import { decisionsSuite } from './suites/decisions.js';
 
 describe.each(BACKENDS)('storage on %s', (backend) => {
   const ctx = { backend } as StorageCtx;
@@ -33,4 +34,5 @@ describe.each(BACKENDS)('storage on %s', (backend) => {
   apiKeysSuite(ctx);
   configSuite(ctx);
   policiesSuite(ctx);
+  decisionsSuite(ctx);
 });

@@ -16,6 +16,7 @@ import { rejection, type StorageCtx } from './context.js';
 const EXPECTED_TABLES = [
   'aliases',
   'api_keys',
+  'decisions',
   'model_overrides',
   'policies',
   'providers',

@@ -1,0 +1,31 @@
+import { describe, expect, test } from 'vitest';
+import { getDecision, insertDecisions, type DecisionRow } from '../../../src/store/repos/decisions.js';
+import type { StorageCtx } from './context.js';
+
+const row = (i: number, over: Partial<DecisionRow> = {}): DecisionRow => ({
+  id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+  tenantId: 'acme',
+  rpc: 'Route',
+  createdAt: new Date(Date.UTC(2026, 10, 22, 0, 0, i)),
+  policyVersion: 'platform:0',
+  catalogVersion: 'abc',
+  inputs: { request: { model: 'm', maxPrice: '123456789012345678901' } },
+  plan: { candidates: [{ provider: 'p', model: 'm' }], excluded: [] },
+  outcome: undefined,
+  ...over,
+});
+
+export function decisionsSuite(ctx: StorageCtx): void {
+  describe('decisions', () => {
+    test('a batch is one insert; rows read back exactly; a repeated id is ignored', async () => {
+      const rows = Array.from({ length: 300 }, (_, i) => row(i + 1, i % 2 ? { rpc: 'Chat', outcome: { finish: { reason: 'stop' } } } : {}));
+      await insertDecisions(ctx.db, rows);
+      await insertDecisions(ctx.db, [row(1, { tenantId: 'changed' })]);
+      expect(await getDecision(ctx.db, rows[0]!.id)).toEqual(rows[0]);
+      expect(await getDecision(ctx.db, rows[1]!.id)).toEqual(rows[1]);
+      const { rows: n } = await ctx.db.query<{ n: bigint }>('SELECT count(*) AS n FROM decisions');
+      expect(n[0]!.n).toBe(300n);
+      expect(await getDecision(ctx.db, '00000000-0000-4000-8000-999999999999')).toBeNull();
+    });
+  });
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { inputsOf, replay, requestFrom, storedPlan } from '../../src/routing/decision.js';
+import { plan, type RoutingSnapshot } from '../../src/routing/planner.js';
+import { NO_REQUIREMENTS, type PlanRequest, type PlannerProvider } from '../../src/routing/types.js';
+import { catalogOf, model } from '../helpers/models.js';
+
+const a = model('openai/a');
+const b = model('openai/b', { pricing: { input: 1n, output: 1n, cachedInput: 0n, cacheWriteInput: 0n, reasoning: 0n, tiers: [] } });
+const openai: PlannerProvider = { id: 'openai', vendors: ['openai'], hasCredentials: true, regions: [], local: false, disabled: false };
+const snap = (entries = [a, b], version = 'v1'): RoutingSnapshot => ({
+  catalog: { ...catalogOf(entries), version },
+  providersByVendor: new Map([['openai', [openai]]]),
+  aliases: new Map([['both', { name: 'both', strategy: 'cheapest' as const, targets: [{ model: 'openai/a', weight: 1 }, { model: 'openai/b', weight: 1 }] }]]),
+  preferredVendors: ['openai'],
+  policyVersion: 'p1',
+});
+const req: PlanRequest = {
+  model: 'both',
+  kind: 'chat',
+  inputTokens: 10,
+  tokenizer: 'chars/4',
+  maxOutputTokens: 5,
+  requirements: { ...NO_REQUIREMENTS, maxPricePerMillionTokens: 123456789012345678901n },
+  sensitivity: 'unspecified',
+};
+
+describe('decision records', () => {
+  it('inputs survive JSON, bigints included', () => {
+    const stored = JSON.parse(JSON.stringify(inputsOf(req, new Map([['x', 'open']]))));
+    expect(requestFrom(stored)).toEqual(req);
+    expect(stored.circuits).toEqual([['x', 'open']]);
+  });
+
+  it('replays identically on the same state', () => {
+    const s = snap();
+    const stored = {
+      inputs: JSON.parse(JSON.stringify(inputsOf(req, new Map()))),
+      plan: JSON.parse(JSON.stringify(storedPlan(plan(req, s)))),
+      catalogVersion: 'v1',
+      policyVersion: 'p1',
+    };
+    expect(replay(stored, s)).toEqual({ identical: true, differences: [] });
+  });
+
+  it('names the differences and the versions that moved', () => {
+    const stored = { inputs: inputsOf(req, new Map()), plan: storedPlan(plan(req, snap())), catalogVersion: 'v1', policyVersion: 'p1' };
+    const r = replay(stored, snap([a], 'v2'));
+    expect(r.identical).toBe(false);
+    expect(r.differences[0]).toBe('catalog version: v1 → v2');
+    expect(r.differences.join('\n')).toContain('candidates:');
+  });
+
+  it('reports a request the planner now refuses', () => {
+    const stored = { inputs: inputsOf({ ...req, model: 'openai/b' }, new Map()), plan: storedPlan(plan({ ...req, model: 'openai/b' }, snap())), catalogVersion: 'v1', policyVersion: 'p1' };
+    const r = replay(stored, snap([a], 'v2'));
+    expect(r).toMatchObject({ identical: false });
+    expect(r.differences[0]).toMatch(/refuses/);
+  });
+});
