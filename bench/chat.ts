@@ -20,6 +20,7 @@ import { ChatRequestSchema, ChatResponseSchema } from '../gen/switchyard/v1/rout
 import { sseMessages } from '../src/providers/framing/sse.js';
 import { percentile, unaryLoad } from './lib/grpc-load.js';
 import { startFakeOpenAi } from './lib/fake-openai-stream.js';
+import { benchDb } from './lib/bench-db.js';
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -168,9 +169,10 @@ const fmt = (r: Row) =>
 
 async function main(): Promise<void> {
   const fake = await startFakeOpenAi(TOKENS);
+  const db = await benchDb();
   const children: ChildProcess[] = [];
   try {
-    const sy = await spawnReady(process.execPath, ['--import', 'tsx', 'bench/chat-server.ts'], { BENCH_UPSTREAM: fake.url, OPENAI_KEY: 'sk-bench', BENCH_KEY: KEY }, /PORT (\d+)/);
+    const sy = await spawnReady(process.execPath, ['--import', 'tsx', 'bench/chat-server.ts'], { BENCH_UPSTREAM: fake.url, OPENAI_KEY: 'sk-bench', BENCH_KEY: KEY, BENCH_DATABASE_URL: db.url ?? '' }, /PORT (\d+)/);
     children.push(sy.child);
     const echo = await spawnReady(process.execPath, ['--import', 'tsx', 'bench/route-server.ts', 'echo'], { BENCH_REPLY_B64: Buffer.alloc(64).toString('base64') }, /PORT (\d+)/);
     children.push(echo.child);
@@ -201,6 +203,7 @@ async function main(): Promise<void> {
     const hop = await unaryLoad({ address: `127.0.0.1:${echo.match[1]}`, path: '/switchyard.v1.RouterService/Route', request: Buffer.alloc(64), concurrency: 1, durationMs: SEQ_MS });
 
     const [direct, s, pk] = [rows[0]!, rows[1]!, rows[2]];
+    console.log(`Switchyard on ${db.label}; every Chat is recorded as a decision`);
     console.log(`streaming chat, ${TOKENS} tokens per response, concurrency ${CONCURRENCY} for ${DURATION_MS} ms; sequential (concurrency 1) for ${SEQ_MS} ms`);
     for (const r of rows) console.log(fmt(r));
     if (!pk) console.log(`portkey     ${portkeyNote}`);
@@ -231,6 +234,8 @@ async function main(): Promise<void> {
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await fake.close();
+    await new Promise((r) => setTimeout(r, 500));
+    await db.drop();
   }
 }
 

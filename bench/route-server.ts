@@ -10,7 +10,7 @@ const identity = (b: Buffer): Buffer => b;
 
 if (mode === 'switchyard') {
   const config = loadConfig(
-    { config: process.env.BENCH_CONFIG, grpcListen: '127.0.0.1:0', httpListen: '127.0.0.1:0', dataDir: 'memory://' },
+    { config: process.env.BENCH_CONFIG, grpcListen: '127.0.0.1:0', httpListen: '127.0.0.1:0', dataDir: 'memory://', databaseUrl: process.env.BENCH_DATABASE_URL || undefined },
     process.env,
   );
   const app = await startApp({ config, log: silentLogger });

@@ -13,6 +13,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { Role } from '../gen/switchyard/v1/common_pb.js';
 import { RouteRequestSchema } from '../gen/switchyard/v1/router_pb.js';
 import { unaryLoad, unaryOnce, type LoadResult } from './lib/grpc-load.js';
+import { benchDb } from './lib/bench-db.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
@@ -76,7 +77,9 @@ function row(name: string, r: LoadResult): string {
 const best = (rs: LoadResult[]) => rs.reduce((a, b) => (b.rps > a.rps ? b : a));
 
 async function main(): Promise<void> {
+  const db = await benchDb();
   const sy = await spawnServer('switchyard', {
+    BENCH_DATABASE_URL: db.url ?? '',
     BENCH_CONFIG: configPath,
     OPENAI_KEY: 'sk-bench',
     ANTHROPIC_KEY: 'sk-bench',
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
   const load = (address: string, concurrency: number, durationMs: number) =>
     unaryLoad({ address, path: PATH, request, metadata, concurrency, durationMs });
   try {
+    console.log(`Switchyard on ${db.label}; every Route is recorded as a decision`);
     console.log(`Route over gRPC: request ${request.length} B, response ${reply.length} B, concurrency ${CONCURRENCY}, ${ROUNDS}×${DURATION_MS} ms each, interleaved`);
     for (const a of [sy.address, bare.address, echo.address]) await load(a, CONCURRENCY, 1500); // JIT, connections
     const runs = { sy: [] as LoadResult[], bare: [] as LoadResult[], echo: [] as LoadResult[] };
@@ -132,6 +136,8 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const c of [sy, echo, bare]) c.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await db.drop();
   }
 }
 

@@ -1,6 +1,8 @@
 -- 0002: routing decisions. Every Route, Chat and Embed stores the planner's inputs, the plan
 -- and (for executed calls) the attempts and outcome, so a decision can be read back and
--- replayed. Written in batches off the request path.
+-- replayed. Written in batches off the request path. `json`, not `jsonb`: records are written
+-- far more often than read and only ever read whole, so Postgres keeps the text as sent
+-- instead of parsing it into binary on every insert.
 CREATE TABLE decisions (
   id              uuid PRIMARY KEY,
   tenant_id       text COLLATE "C" NOT NULL,
@@ -8,9 +10,9 @@ CREATE TABLE decisions (
   created_at      timestamptz NOT NULL,
   policy_version  text NOT NULL,
   catalog_version text NOT NULL,
-  inputs          jsonb NOT NULL,
-  plan            jsonb NOT NULL,
-  outcome         jsonb
+  inputs          json NOT NULL,
+  plan            json NOT NULL,
+  outcome         json
 );
 -- A tenant's recent decisions (usage views, audits).
 CREATE INDEX decisions_tenant_created ON decisions (tenant_id, created_at DESC);

@@ -27,27 +27,34 @@ interface Raw {
   outcome: unknown;
 }
 
-/** One INSERT for the whole batch: unnest over parallel arrays keeps it a single round trip. */
+/**
+ * One INSERT for the whole batch, as a multi-row VALUES list with one parameter per value:
+ * parameters travel as they are, where array parameters would make the driver escape every
+ * quote of the JSON and the server parse it back.
+ */
 export async function insertDecisions(q: Queryable, rows: readonly DecisionRow[]): Promise<void> {
   if (rows.length === 0) return;
+  const params: unknown[] = [];
+  const tuples = rows.map((r) => {
+    const n = params.length;
+    params.push(
+      r.id,
+      r.tenantId,
+      r.rpc,
+      r.createdAt.toISOString(),
+      r.policyVersion,
+      r.catalogVersion,
+      JSON.stringify(r.inputs),
+      JSON.stringify(r.plan),
+      r.outcome === undefined ? null : JSON.stringify(r.outcome),
+    );
+    return `($${n + 1}::uuid, $${n + 2}, $${n + 3}, $${n + 4}::timestamptz, $${n + 5}, $${n + 6}, $${n + 7}::json, $${n + 8}::json, $${n + 9}::json)`;
+  });
   await q.query(
     `INSERT INTO decisions (id, tenant_id, rpc, created_at, policy_version, catalog_version, inputs, plan, outcome)
-     SELECT u.id::uuid, u.tenant_id, u.rpc, u.created_at, u.policy_version, u.catalog_version,
-            u.inputs::jsonb, u.plan::jsonb, u.outcome::jsonb
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-         AS u(id, tenant_id, rpc, created_at, policy_version, catalog_version, inputs, plan, outcome)
+     VALUES ${tuples.join(', ')}
      ON CONFLICT (id) DO NOTHING`,
-    [
-      rows.map((r) => r.id),
-      rows.map((r) => r.tenantId),
-      rows.map((r) => r.rpc),
-      rows.map((r) => r.createdAt.toISOString()),
-      rows.map((r) => r.policyVersion),
-      rows.map((r) => r.catalogVersion),
-      rows.map((r) => JSON.stringify(r.inputs)),
-      rows.map((r) => JSON.stringify(r.plan)),
-      rows.map((r) => (r.outcome === undefined ? null : JSON.stringify(r.outcome))),
-    ],
+    params,
   );
 }
 
