@@ -37,9 +37,19 @@ export function inputsOf(req: PlanRequest, circuits: ReadonlyMap<string, string>
       ...req,
       requirements: { ...req.requirements, maxPricePerMillionTokens: req.requirements.maxPricePerMillionTokens.toString() },
     },
-    circuits: [...circuits.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    ...(context ? { context } : {}),
+    circuits: circuits.size === 0 ? [] : [...circuits.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ...(context ? { context: withoutEmpty(context) } : {}),
   };
+}
+
+/** Records are written on ~every request: empty context fields are not worth storing. */
+function withoutEmpty(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v === '' || v === undefined || (typeof v === 'object' && v !== null && Object.keys(v).length === 0)) continue;
+    out[k] = v;
+  }
+  return out;
 }
 
 export function requestFrom(inputs: DecisionInputs): PlanRequest {

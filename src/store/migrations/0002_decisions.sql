@@ -14,5 +14,5 @@ CREATE TABLE decisions (
   plan            json NOT NULL,
   outcome         json
 );
--- A tenant's recent decisions (usage views, audits).
-CREATE INDEX decisions_tenant_created ON decisions (tenant_id, created_at DESC);
+-- Only the primary key for now: every extra index is paid on ~every request's insert. Add
+-- (tenant_id, created_at) with the first query that lists a tenant's decisions.
