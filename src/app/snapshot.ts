@@ -5,6 +5,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { ProviderSpec } from '../config/load.js';
 import type { RoutingSnapshot } from '../routing/planner.js';
 import type { AliasDef, PlannerProvider } from '../routing/types.js';
+import type { RouteRuleDef } from '../routing/routes.js';
 
 /** Catalog vendor families served by OpenAI-compatible presets. */
 const PRESET_VENDORS: Record<string, string> = {
@@ -52,6 +53,7 @@ export function buildSnapshot(input: {
   catalog: Catalog;
   providers: readonly ProviderSpec[];
   aliases: readonly AliasDef[];
+  routes?: readonly RouteRuleDef[];
   policyVersion: string;
 }): RoutingSnapshot & { catalog: Catalog } {
   const providersByVendor = new Map<string, PlannerProvider[]>();
@@ -68,6 +70,7 @@ export function buildSnapshot(input: {
     providersByVendor,
     aliases: new Map(input.aliases.map((a) => [a.name, a])),
     preferredVendors: [...new Set(input.providers.filter((p) => !p.disabled).flatMap(vendorsOf))],
+    routes: input.routes ?? [],
     policyVersion: input.policyVersion,
   };
 }

@@ -16,6 +16,8 @@ import type { Queryable } from '../store/db.js';
 import { listAliases } from '../store/repos/aliases.js';
 import { listModelOverrides } from '../store/repos/model-overrides.js';
 import { listProviders, type Provider } from '../store/repos/providers.js';
+import { listRouteRules } from '../store/repos/route-rules.js';
+import type { RouteRuleDef } from '../routing/routes.js';
 import type { KeyVault } from './key-vault.js';
 import { buildSnapshot } from './snapshot.js';
 import { AdapterRegistry } from './adapters.js';
@@ -109,7 +111,7 @@ export class RuntimeState {
     private readonly log: Logger,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.#current = this.#assemble([], [], []);
+    this.#current = this.#assemble([], [], [], []);
   }
 
   get maxMessageBytes(): number {
@@ -126,10 +128,11 @@ export class RuntimeState {
 
   /** Re-reads admin state from the database and swaps in a new snapshot. */
   async reload(): Promise<Snapshot> {
-    const [providers, overrides, aliases] = await Promise.all([
+    const [providers, overrides, aliases, rules] = await Promise.all([
       readAll(listProviders, this.db),
       readAll(listModelOverrides, this.db),
       readAll(listAliases, this.db),
+      readAll(listRouteRules, this.db),
     ]);
     const specs = providers.map((p) => storedProviderSpec(p, this.vault, this.env));
     for (const s of specs) {
@@ -146,11 +149,19 @@ export class RuntimeState {
       source: 'admin',
     }));
     const aliasDefs = aliases.map((a) => aliasFromBody(a.name, a.body));
-    this.#current = this.#assemble(specs, modelOverrides, aliasDefs);
+    const routeDefs: RouteRuleDef[] = rules.map((r) => ({
+      id: r.id,
+      tenant: r.tenantId,
+      workerId: r.workerId,
+      taskType: r.taskType,
+      target: r.target,
+      strategy: (r.strategy ?? undefined) as StrategyName | undefined,
+    }));
+    this.#current = this.#assemble(specs, modelOverrides, aliasDefs, routeDefs);
     return this.#current;
   }
 
-  #assemble(adminProviders: ProviderSpec[], adminOverrides: ModelOverride[], adminAliases: AliasDef[]): Snapshot {
+  #assemble(adminProviders: ProviderSpec[], adminOverrides: ModelOverride[], adminAliases: AliasDef[], adminRoutes: RouteRuleDef[]): Snapshot {
     const embedded = loadEmbeddedCatalog();
     // Admin changes win over the config file, which wins over the embedded snapshot.
     const overrides = [...this.config.models.map(configModelOverride), ...adminOverrides];
@@ -164,7 +175,12 @@ export class RuntimeState {
         .map(([name, a]) => ({ name, strategy: a.strategy, targets: a.targets })),
       ...adminAliases,
     ];
-    const snap = buildSnapshot({ catalog, providers, aliases, policyVersion: 'platform:0' });
+    // Config rules first: at equal specificity the first configured wins.
+    const routes: RouteRuleDef[] = [
+      ...this.config.routes.map((r, i) => ({ id: `config:${i}`, tenant: r.tenant, workerId: r.worker_id, taskType: r.task_type, target: r.target, strategy: r.strategy })),
+      ...adminRoutes,
+    ];
+    const snap = buildSnapshot({ catalog, providers, aliases, routes, policyVersion: 'platform:0' });
     this.adapters.update(providers);
     return { ...snap, providers };
   }

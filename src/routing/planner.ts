@@ -3,7 +3,8 @@
 // decision can be replayed. Every candidate that is considered and dropped is reported with
 // a typed reason.
 import type { ModelEntry } from '../catalog/types.js';
-import { SwitchyardError } from '../errors.js';
+import { invalidField, SwitchyardError } from '../errors.js';
+import { matchRoute, type RouteRuleDef } from './routes.js';
 import { DEFAULT_MAX_OUTPUT_TOKENS, estimateCost } from './estimate.js';
 import type {
   AliasDef,
@@ -29,6 +30,8 @@ export interface RoutingSnapshot {
   aliases: ReadonlyMap<string, AliasDef>;
   /** Vendors with a configured provider, in configured order: a bare model name prefers them. */
   preferredVendors: readonly string[];
+  /** Route rules (config, then admin), for requests that name no model. */
+  routes: readonly RouteRuleDef[];
   policyVersion: string;
 }
 
@@ -39,7 +42,17 @@ const IMPLEMENTED: ReadonlySet<StrategyName> = new Set(['pinned', 'priority', 'c
  * `circuits`: endpoints whose breaker is not closed (src/routing/breaker.ts snapshot); open
  * ones are excluded with reason circuit_open, half-open ones stay eligible for a probe.
  */
-export function plan(req: PlanRequest, snap: RoutingSnapshot, circuits?: ReadonlyMap<string, string>): Plan {
+export function plan(request: PlanRequest, snap: RoutingSnapshot, circuits?: ReadonlyMap<string, string>): Plan {
+  let req = request;
+  let routeRule: string | undefined;
+  if (req.model === '') {
+    const rule = matchRoute(snap.routes, req.tenant ?? '', req.workerId ?? '', req.taskType ?? '');
+    if (!rule) {
+      throw invalidField('model', 'is empty and no route rule matches this tenant, worker_id and task_type');
+    }
+    routeRule = rule.id;
+    req = { ...req, model: rule.target, strategy: req.strategy ?? rule.strategy };
+  }
   const { resolved, strategy, targets } = resolveTargets(req, snap);
   if (!IMPLEMENTED.has(strategy)) {
     throw new SwitchyardError(
@@ -79,7 +92,7 @@ export function plan(req: PlanRequest, snap: RoutingSnapshot, circuits?: Readonl
 
   const first = candidates[0];
   if (!first) throw nothingQualifies(resolved, excluded);
-  return { resolved, strategy, candidates, excluded, estimate: first.estimate };
+  return { resolved, ...(routeRule ? { routeRule } : {}), strategy, candidates, excluded, estimate: first.estimate };
 }
 
 function resolveTargets(

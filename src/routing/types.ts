@@ -30,8 +30,12 @@ export const NO_REQUIREMENTS: Requirements = Object.freeze({
 export type Sensitivity = 'unspecified' | 'public' | 'internal' | 'confidential' | 'restricted';
 
 export interface PlanRequest {
-  /** Model id, bare model name, or alias. */
+  /** Model id, bare model name, or alias; empty: the matching route rule decides. */
   model: string;
+  /** Who asks (from the key) and for what: inputs of route rules. */
+  tenant?: string;
+  workerId?: string;
+  taskType?: string;
   kind: ModelKind;
   /** Estimated input tokens (src/routing/estimate.ts). */
   inputTokens: number;
@@ -110,6 +114,8 @@ export interface Exclusion {
 export interface Plan {
   /** The alias name or the resolved model id. */
   resolved: string;
+  /** The route rule that chose the model, when the request named none. */
+  routeRule?: string;
   strategy: StrategyName;
   candidates: Candidate[];
   excluded: Exclusion[];

@@ -261,11 +261,13 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
     async createRouteRule(req) {
       const r = validateRule(req.routeRule);
       const row = await rules.createRouteRule(d.db, { id: r.id, ...ruleFields(r) });
+      await reload();
       return create(pb.CreateRouteRuleResponseSchema, { routeRule: c.routeRuleToProto(row) });
     },
     async updateRouteRule(req) {
       const r = validateRule(req.routeRule);
       const row = await rules.updateRouteRule(d.db, r.id, ruleFields(r));
+      await reload();
       return create(pb.UpdateRouteRuleResponseSchema, { routeRule: c.routeRuleToProto(row) });
     },
     async listRouteRules(req) {
@@ -274,6 +276,7 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
     },
     async deleteRouteRule(req) {
       await rules.deleteRouteRule(d.db, req.id);
+      await reload();
       return create(pb.DeleteRouteRuleResponseSchema, {});
     },
   };

@@ -58,10 +58,10 @@ function range(v: Violations, field: string, value: number | undefined, min: num
 }
 
 /** Validates a ChatRequest and converts it; throws INVALID_ARGUMENT naming every bad field. */
-export function chatFromProto(req: ChatRequest, maxMessageBytes: number): DomainChat {
+export function chatFromProto(req: ChatRequest, maxMessageBytes: number, routes?: Parameters<typeof checkModel>[3]): DomainChat {
   const v = new Violations();
   v.enums(ChatRequestSchema, req);
-  checkModel(v, req.model);
+  checkModel(v, req.model, 'model', routes);
   checkMessages(v, req.messages, maxMessageBytes, true);
   checkRequirements(v, req.requirements);
   checkRequestId(v, req.requestId);

@@ -75,8 +75,9 @@ function deadlineOf(ctx: HandlerContext): number | undefined {
 export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterService>> {
   return {
     async *chat(req: ChatRequest, ctx: HandlerContext) {
-      const chat = chatFromProto(req, rt.maxMessageBytes);
       const snap = rt.snapshot();
+      const who = routeInputs(ctx, req.context);
+      const chat = chatFromProto(req, rt.maxMessageBytes, { rules: snap.routes, ...who });
       const requirements = requirementsFromProto(req.requirements);
       if (rt.unsupportedParameters === 'error') {
         // "error": a candidate that cannot take every parameter set is excluded, with a reason.
@@ -85,6 +86,7 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       const inputTokens = estimateInputTokens(estimableMessages(req.messages));
       const planReq: PlanRequest = {
         model: req.model,
+        ...who,
         kind: 'chat',
         inputTokens,
         tokenizer: HEURISTIC_TOKENIZER,
@@ -149,7 +151,9 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
     async embed(req: EmbedRequest, ctx: HandlerContext) {
       const v = new Violations();
       v.enums(EmbedRequestSchema, req);
-      checkModel(v, req.model);
+      const snap = rt.snapshot();
+      const who = routeInputs(ctx, req.context);
+      checkModel(v, req.model, 'model', { rules: snap.routes, ...who });
       checkRequestId(v, req.requestId);
       checkRequirements(v, req.requirements);
       if (req.inputs.length === 0) v.add('inputs', 'must contain at least one text');
@@ -163,12 +167,12 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       if (req.dimensions < 0n) v.add('dimensions', 'must not be negative');
       v.throwIfAny();
 
-      const snap = rt.snapshot();
       const requirements = requirementsFromProto(req.requirements);
       if (req.dimensions > 0n) requirements.capabilities = [...requirements.capabilities, 'embedding_dimensions'];
       const inputTokens = Math.ceil(bytes / 4);
       const planReq: PlanRequest = {
         model: req.model,
+        ...who,
         kind: 'embedding',
         inputTokens,
         tokenizer: HEURISTIC_TOKENIZER,
@@ -206,6 +210,11 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       });
     },
   };
+}
+
+/** What route rules match on: the tenant (from the key), worker and task type. */
+export function routeInputs(ctx: HandlerContext, c: { workerId: string; taskType: string } | undefined) {
+  return { tenant: principalOf(ctx).tenant, workerId: c?.workerId ?? '', taskType: c?.taskType ?? '' };
 }
 
 /** The caller context kept with a decision (never message content). */

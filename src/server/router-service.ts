@@ -23,7 +23,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { SwitchyardError } from '../errors.js';
 import { estimateInputTokens, HEURISTIC_TOKENIZER } from '../routing/estimate.js';
 import { plan, type RoutingSnapshot } from '../routing/planner.js';
-import { chatService, contextOf, decisionRow, type ChatRuntime } from './chat-service.js';
+import { chatService, contextOf, decisionRow, routeInputs, type ChatRuntime } from './chat-service.js';
 import { replay, type DecisionInputs, type StoredPlan } from '../routing/decision.js';
 import type { PlanRequest } from '../routing/types.js';
 import { decisionToProto } from './decision-convert.js';
@@ -57,16 +57,18 @@ export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof Rou
     async route(req: RouteRequest, ctx: HandlerContext) {
       const v = new Violations();
       v.enums(RouteRequestSchema, req);
-      checkModel(v, req.model);
+      const snap = rt.snapshot();
+      const who = routeInputs(ctx, req.context);
+      checkModel(v, req.model, 'model', { rules: snap.routes, ...who });
       checkMaxOutput(v, req.maxOutputTokens, 'max_output_tokens');
       checkMessages(v, req.messages, rt.maxMessageBytes, false);
       checkRequirements(v, req.requirements);
       checkRequestId(v, req.requestId);
       v.throwIfAny();
 
-      const snap = rt.snapshot();
       const planReq: PlanRequest = {
         model: req.model,
+        ...who,
         kind: kindFromProto(req.kind),
         inputTokens: estimateInputTokens(estimableMessages(req.messages)),
         tokenizer: HEURISTIC_TOKENIZER,

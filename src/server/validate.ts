@@ -4,6 +4,7 @@ import type { DescMessage } from '@bufbuild/protobuf';
 import { Role, type Message, type Requirements } from '../../gen/switchyard/v1/common_pb.js';
 import { invalidFields, type FieldViolation } from '../errors.js';
 import { findUnknownEnums } from './enum-check.js';
+import { matchRoute, type RouteRuleDef } from '../routing/routes.js';
 
 export const MAX_MODEL_NAME = 256;
 export const MAX_REQUEST_ID = 128;
@@ -22,7 +23,22 @@ export class Violations {
   }
 }
 
-export function checkModel(v: Violations, model: string, field = 'model'): void {
+/**
+ * `routes`: for calls a route rule can serve, an empty model is valid when a rule matches the
+ * caller (tenant, worker_id, task_type); otherwise it is reported with the other violations.
+ */
+export function checkModel(
+  v: Violations,
+  model: string,
+  field = 'model',
+  routes?: { rules: readonly RouteRuleDef[]; tenant: string; workerId: string; taskType: string },
+): void {
+  if (model === '' && routes) {
+    if (!matchRoute(routes.rules, routes.tenant, routes.workerId, routes.taskType)) {
+      v.add(field, 'must not be empty (no route rule matches this tenant, worker_id and task_type)');
+    }
+    return;
+  }
   if (model.trim() === '') v.add(field, 'must not be empty');
   else if (model.length > MAX_MODEL_NAME) v.add(field, `must be at most ${MAX_MODEL_NAME} characters`);
 }

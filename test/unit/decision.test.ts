@@ -12,6 +12,7 @@ const snap = (entries = [a, b], version = 'v1'): RoutingSnapshot => ({
   providersByVendor: new Map([['openai', [openai]]]),
   aliases: new Map([['both', { name: 'both', strategy: 'cheapest' as const, targets: [{ model: 'openai/a', weight: 1 }, { model: 'openai/b', weight: 1 }] }]]),
   preferredVendors: ['openai'],
+  routes: [],
   policyVersion: 'p1',
 });
 const req: PlanRequest = {

@@ -23,7 +23,7 @@ function provider(id: string, over: Partial<PlannerProvider> = {}): PlannerProvi
 function snapshot(providers: PlannerProvider[], aliases: RoutingSnapshot['aliases'] = new Map()): RoutingSnapshot {
   const byVendor = new Map<string, PlannerProvider[]>();
   for (const p of providers) for (const v of p.vendors) byVendor.set(v, [...(byVendor.get(v) ?? []), p]);
-  return { catalog: catalogOf([gpt, mini, claude, llama, embed]), providersByVendor: byVendor, aliases, preferredVendors: [], policyVersion: 'p1' };
+  return { catalog: catalogOf([gpt, mini, claude, llama, embed]), providersByVendor: byVendor, aliases, preferredVendors: [], routes: [], policyVersion: 'p1' };
 }
 
 const base: PlanRequest = {
