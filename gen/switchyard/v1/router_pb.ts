@@ -26,7 +26,8 @@ export const file_switchyard_v1_router: GenFile = /*@__PURE__*/
  */
 export type RouteRequest = Message<"switchyard.v1.RouteRequest"> & {
   /**
-   * A model id ("openai/gpt-4o", or a bare name the catalog resolves) or an alias.
+   * A model id ("openai/gpt-4o", or a bare name the catalog resolves) or an alias. Empty: the
+   * most specific route rule for (tenant, context.worker_id, context.task_type) decides.
    *
    * @generated from field: string model = 1;
    */
@@ -577,7 +578,7 @@ export const ToolChoice_ModeSchema: GenEnum<ToolChoice_Mode> = /*@__PURE__*/
  */
 export type ChatRequest = Message<"switchyard.v1.ChatRequest"> & {
   /**
-   * Model id or alias.
+   * Model id or alias; empty: the matching route rule decides (see RouteRequest.model).
    *
    * @generated from field: string model = 1;
    */
@@ -976,7 +977,7 @@ export const FinishErrorSchema: GenMessage<FinishError> = /*@__PURE__*/
  */
 export type EmbedRequest = Message<"switchyard.v1.EmbedRequest"> & {
   /**
-   * Model id or alias.
+   * Model id or alias; empty: the matching route rule decides (see RouteRequest.model).
    *
    * @generated from field: string model = 1;
    */
