@@ -19,7 +19,7 @@ import { getTenant } from '../store/repos/tenants.js';
 import { KeyVault } from './key-vault.js';
 import { DecisionWriter } from './decision-writer.js';
 import { seedFromConfig, storedKeyCount } from './seed.js';
-import { RuntimeState } from './state.js';
+import { CONFIG_CHANNEL, RELOAD_BACKSTOP_MS, RuntimeState } from './state.js';
 
 export interface AppOptions {
   config: ResolvedConfig;
@@ -70,6 +70,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
     const decisions = new DecisionWriter(db, log);
     state.decisions = decisions;
     await state.reload();
+    // Admin changes made on another replica arrive by NOTIFY; a periodic re-read backs it up.
+    const reloadQuietly = () => void state.reload().catch((err) => log.warn('routing state reload failed', { error: err }));
+    const unlisten = await db.listen(CONFIG_CHANNEL, reloadQuietly);
+    const backstop = setInterval(reloadQuietly, RELOAD_BACKSTOP_MS).unref();
     const auth = new Authenticator({
       devMode,
       staticKeys: staticKeys(config),
@@ -120,6 +124,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
       });
     } catch (err) {
       await grpc?.close(0);
+      clearInterval(backstop);
+      await unlisten().catch(() => undefined);
       throw new ConfigError(`cannot listen: ${(err as Error).message}`);
     }
 
@@ -148,6 +154,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
       auth,
       devMode,
       async close(graceMs = 5000) {
+        clearInterval(backstop);
+        await unlisten().catch(() => undefined);
         await Promise.allSettled([grpcServer.close(graceMs), httpServer.close(graceMs)]);
         // Idle keep-alive sockets to upstreams would otherwise keep the process alive.
         await closeUpstreamPools();

@@ -26,6 +26,11 @@ import { BreakerRegistry } from '../routing/breaker.js';
 import { DEFAULT_RETRY, type ExecutorDeps } from '../routing/executor.js';
 import type { UnsupportedParameterPolicy } from '../server/chat-service.js';
 
+/** NOTIFY channel announcing admin changes to routing state (providers, models, aliases, routes). */
+export const CONFIG_CHANNEL = 'switchyard_config';
+/** Backstop re-read: a notification lost while a LISTEN connection was down is caught up here. */
+export const RELOAD_BACKSTOP_MS = 30_000;
+
 export type Snapshot = RoutingSnapshot & { catalog: Catalog; providers: readonly ProviderSpec[] };
 
 /** Reads every page of a keyset-paged listing. */

@@ -11,7 +11,8 @@ import type { KeyVault } from '../app/key-vault.js';
 import type { RuntimeState } from '../app/state.js';
 import { patchToJson } from '../catalog/overrides.js';
 import { sha256Hex } from '../config/load.js';
-import type { Db } from '../store/db.js';
+import { notify, type Db } from '../store/db.js';
+import { CONFIG_CHANNEL } from '../app/state.js';
 import { NotFoundError } from '../store/errors.js';
 import * as aliases from '../store/repos/aliases.js';
 import * as keys from '../store/repos/api-keys.js';
@@ -47,7 +48,11 @@ function page(req: { pageSize: number; pageToken: string }) {
 }
 
 export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminService>> {
-  const reload = () => d.state.reload();
+  // This replica at once; every other replica through NOTIFY (app.ts listens).
+  const reload = async () => {
+    await d.state.reload();
+    await notify(d.db, CONFIG_CHANNEL, 'admin');
+  };
 
   const validateProvider = (p: pb.Provider | undefined): pb.Provider => {
     const v = new Violations();
