@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConformanceFake, ConformanceScenario } from '../providers/conformance.js';
-import { HttpFake, type Plan, type RecordedRequest } from './http-fake.js';
+import { HttpFake, startQueuedFake, type Plan, type QueuedFake, type RecordedRequest } from './http-fake.js';
 
 type Reply = Plan;
 
@@ -212,30 +212,10 @@ function fallback(req: RecordedRequest): Reply {
   }
 }
 
-export interface FakeGemini {
-  url: string;
-  requests: RecordedRequest[];
-  readonly last: RecordedRequest;
-  /** Plans used for the next requests, in order, whatever their route; then the fallback. */
-  enqueue(...plans: Plan[]): void;
-  close(): Promise<void>;
-}
+export type FakeGemini = QueuedFake;
 
-export async function startFakeGemini(): Promise<FakeGemini> {
-  const queue: Plan[] = [];
-  const fake = new HttpFake((req) => queue.shift() ?? fallback(req));
-  const url = await fake.start();
-  return {
-    url,
-    requests: fake.requests,
-    get last() {
-      const r = fake.last;
-      if (!r) throw new Error('no request recorded');
-      return r;
-    },
-    enqueue: (...plans) => void queue.push(...plans),
-    close: () => fake.stop(),
-  };
+export function startFakeGemini(): Promise<FakeGemini> {
+  return startQueuedFake(fallback);
 }
 
 // ---- the shared conformance suite's view of this fake ----------------------------------

@@ -135,3 +135,30 @@ async function deliver(plan: Plan, res: ServerResponse): Promise<void> {
   if (plan.hang) return;
   res.end();
 }
+
+/** A started fake with a reply queue in front of its default routes. */
+export interface QueuedFake {
+  url: string;
+  requests: RecordedRequest[];
+  readonly last: RecordedRequest;
+  /** Plans used for the next requests, in order, whatever their route; then the defaults. */
+  enqueue(...plans: Plan[]): void;
+  close(): Promise<void>;
+}
+
+export async function startQueuedFake(defaults: Responder): Promise<QueuedFake> {
+  const queue: Plan[] = [];
+  const fake = new HttpFake((req) => queue.shift() ?? defaults(req));
+  const url = await fake.start();
+  return {
+    url,
+    requests: fake.requests,
+    get last() {
+      const r = fake.last;
+      if (!r) throw new Error('no request recorded');
+      return r;
+    },
+    enqueue: (...plans) => void queue.push(...plans),
+    close: () => fake.stop(),
+  };
+}

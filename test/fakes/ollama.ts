@@ -3,7 +3,7 @@
 // errors `{"error":"…"}`; an in-stream error is one more line, then the end. See
 // shared/provider-wire.md §4.
 import type { ConformanceFake, ConformanceScenario } from '../providers/conformance.js';
-import { HttpFake, type Plan, type RecordedRequest } from './http-fake.js';
+import { HttpFake, startQueuedFake, type Plan, type QueuedFake, type RecordedRequest } from './http-fake.js';
 
 const NDJSON = { 'content-type': 'application/x-ndjson' };
 const JSON_H = { 'content-type': 'application/json; charset=utf-8' };
@@ -139,30 +139,10 @@ function fallback(req: RecordedRequest): Plan {
   return streamPlan(lines);
 }
 
-/** A started fake with a reply queue in front of its default routes. */
-export interface FakeOllama {
-  url: string;
-  requests: RecordedRequest[];
-  readonly last: RecordedRequest;
-  enqueue(...plans: Plan[]): void;
-  close(): Promise<void>;
-}
+export type FakeOllama = QueuedFake;
 
-export async function startFakeOllama(): Promise<FakeOllama> {
-  const queue: Plan[] = [];
-  const fake = new HttpFake((req) => queue.shift() ?? fallback(req));
-  const url = await fake.start();
-  return {
-    url,
-    requests: fake.requests,
-    get last() {
-      const r = fake.last;
-      if (!r) throw new Error('no request recorded');
-      return r;
-    },
-    enqueue: (...plans) => void queue.push(...plans),
-    close: () => fake.stop(),
-  };
+export function startFakeOllama(): Promise<FakeOllama> {
+  return startQueuedFake(fallback);
 }
 
 // ---- conformance -----------------------------------------------------------------------

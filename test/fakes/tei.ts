@@ -1,15 +1,9 @@
 // A tiny fake Hugging Face text-embeddings-inference (TEI) server: POST /embed {inputs} → one
 // vector per input (always an array of arrays), 413 Validation past max_client_batch_size, and
 // GET /info. Errors are `{"error","error_type"}` as TEI serializes them. See provider-wire.md §6.1.
-import { HttpFake, type Plan, type RecordedRequest } from './http-fake.js';
+import { startQueuedFake, type Plan, type QueuedFake } from './http-fake.js';
 
-export interface FakeTei {
-  url: string;
-  requests: RecordedRequest[];
-  readonly last: RecordedRequest;
-  enqueue(...plans: Plan[]): void;
-  close(): Promise<void>;
-}
+export type FakeTei = QueuedFake;
 
 /** Deterministic per text, so tests can check order. */
 export function teiVector(text: string): number[] {
@@ -19,11 +13,8 @@ export function teiVector(text: string): number[] {
 }
 
 /** POST /embed {inputs} → [[…],…]; 413 Validation past `maxBatch` inputs, as TEI does. */
-export async function startFakeTei(maxBatch = 32): Promise<FakeTei> {
-  const queue: Plan[] = [];
-  const fake = new HttpFake((req) => {
-    const next = queue.shift();
-    if (next) return next;
+export function startFakeTei(maxBatch = 32): Promise<FakeTei> {
+  return startQueuedFake((req): Plan => {
     if (req.method === 'GET' && req.path === '/info') {
       return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model_id: 'BAAI/bge-small-en-v1.5', max_client_batch_size: maxBatch, max_input_length: 512 }) };
     }
@@ -39,16 +30,4 @@ export async function startFakeTei(maxBatch = 32): Promise<FakeTei> {
     }
     return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(list.map((t) => teiVector(t))) };
   });
-  const url = await fake.start();
-  return {
-    url,
-    requests: fake.requests,
-    get last() {
-      const r = fake.last;
-      if (!r) throw new Error('no request recorded');
-      return r;
-    },
-    enqueue: (...plans) => void queue.push(...plans),
-    close: () => fake.stop(),
-  };
 }
