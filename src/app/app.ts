@@ -16,8 +16,13 @@ import { closeUpstreamPools } from '../providers/http.js';
 import { migrate } from '../store/migrate.js';
 import { findApiKeyByHash } from '../store/repos/api-keys.js';
 import { getTenant } from '../store/repos/tenants.js';
+import { POLICY_CHANNEL } from '../store/repos/policies.js';
 import { KeyVault } from './key-vault.js';
 import { DecisionWriter } from './decision-writer.js';
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_ESCROW, EscrowEngine, type EscrowOptions } from '../budget/escrow.js';
+import { hostname } from 'node:os';
+import { LedgerWriter } from '../ledger/writer.js';
 import { seedFromConfig, storedKeyCount } from './seed.js';
 import { CONFIG_CHANNEL, RELOAD_BACKSTOP_MS, RuntimeState } from './state.js';
 
@@ -27,6 +32,8 @@ export interface AppOptions {
   /** An already-open database (tests); otherwise opened from the config. */
   db?: Db;
   env?: NodeJS.ProcessEnv;
+  /** Escrow lease tuning (tests and benches). */
+  escrow?: Partial<EscrowOptions>;
 }
 
 export interface App {
@@ -69,10 +76,20 @@ export async function startApp(opts: AppOptions): Promise<App> {
     const state = new RuntimeState(config, db, vault, log, env);
     const decisions = new DecisionWriter(db, log);
     state.decisions = decisions;
+    // Each process start is a new replica: its leases are its own, and a crashed start's
+    // leases are swept by whoever is alive.
+    const replicaId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const escrow = new EscrowEngine(db, log, { replicaId, ...DEFAULT_ESCROW, ...escrowFromEnv(env), ...opts.escrow });
+    const ledger = new LedgerWriter(db, log, escrow);
+    state.money = { escrow, ledger, budgetsFor: (t, k, w) => state.budgetsFor(t, k, w) };
+    escrow.start();
     await state.reload();
     // Admin changes made on another replica arrive by NOTIFY; a periodic re-read backs it up.
     const reloadQuietly = () => void state.reload().catch((err) => log.warn('routing state reload failed', { error: err }));
-    const unlisten = await db.listen(CONFIG_CHANNEL, reloadQuietly);
+    const unlistenConfig = await db.listen(CONFIG_CHANNEL, reloadQuietly);
+    // Every policy version appended (AdminService, or another replica seeding its config) NOTIFYs this.
+    const unlistenPolicy = await db.listen(POLICY_CHANNEL, reloadQuietly);
+    const unlisten = () => Promise.all([unlistenConfig(), unlistenPolicy()]).then(() => undefined);
     const backstop = setInterval(reloadQuietly, RELOAD_BACKSTOP_MS).unref();
     const auth = new Authenticator({
       devMode,
@@ -124,6 +141,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       });
     } catch (err) {
       await grpc?.close(0);
+      await escrow.close();
       clearInterval(backstop);
       await unlisten().catch(() => undefined);
       throw new ConfigError(`cannot listen: ${(err as Error).message}`);
@@ -159,6 +177,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
         await Promise.allSettled([grpcServer.close(graceMs), httpServer.close(graceMs)]);
         // Idle keep-alive sockets to upstreams would otherwise keep the process alive.
         await closeUpstreamPools();
+        // Money last: every call has settled once the listeners drained; the ledger rows and
+        // the consumption they explain are written, then unused lease money goes back.
+        await ledger.close();
+        await escrow.close();
         await decisions.close();
         if (ownsDb) await db.close();
       },
@@ -167,6 +189,25 @@ export async function startApp(opts: AppOptions): Promise<App> {
     if (ownsDb) await db.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** Lease tuning for operators and tests: SWITCHYARD_BUDGET_LEASE_TTL_MS, _TICK_MS, _IDLE_RETURN_MS. */
+function escrowFromEnv(env: NodeJS.ProcessEnv): Partial<EscrowOptions> {
+  const out: Partial<EscrowOptions> = {};
+  const num = (name: string) => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name} must be a positive integer (milliseconds), got "${v}"`);
+    return n;
+  };
+  const ttl = num('SWITCHYARD_BUDGET_LEASE_TTL_MS');
+  const tick = num('SWITCHYARD_BUDGET_TICK_MS');
+  const idle = num('SWITCHYARD_BUDGET_IDLE_RETURN_MS');
+  if (ttl) out.leaseTtlMs = ttl;
+  if (tick) out.tickMs = tick;
+  if (idle) out.idleReturnMs = idle;
+  return out;
 }
 
 function staticKeys(config: ResolvedConfig): Map<string, Principal> {

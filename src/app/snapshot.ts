@@ -6,6 +6,8 @@ import type { ProviderSpec } from '../config/load.js';
 import type { RoutingSnapshot } from '../routing/planner.js';
 import type { AliasDef, PlannerProvider } from '../routing/types.js';
 import type { RouteRuleDef } from '../routing/routes.js';
+import type { PolicySnapshot } from '../routing/policy.js';
+import type { StrategyTuning } from '../routing/strategies.js';
 
 /** Catalog vendor families served by OpenAI-compatible presets. */
 const PRESET_VENDORS: Record<string, string> = {
@@ -46,6 +48,7 @@ export function toPlannerProvider(p: ProviderSpec): PlannerProvider {
     regions: p.regions,
     local: p.local,
     disabled: p.disabled,
+    ...(p.maxSensitivity ? { maxSensitivity: p.maxSensitivity } : {}),
   };
 }
 
@@ -55,6 +58,8 @@ export function buildSnapshot(input: {
   aliases: readonly AliasDef[];
   routes?: readonly RouteRuleDef[];
   policyVersion: string;
+  policy?: PolicySnapshot;
+  tuning?: StrategyTuning;
 }): RoutingSnapshot & { catalog: Catalog } {
   const providersByVendor = new Map<string, PlannerProvider[]>();
   for (const spec of input.providers) {
@@ -72,5 +77,7 @@ export function buildSnapshot(input: {
     preferredVendors: [...new Set(input.providers.filter((p) => !p.disabled).flatMap(vendorsOf))],
     routes: input.routes ?? [],
     policyVersion: input.policyVersion,
+    ...(input.policy ? { policy: input.policy } : {}),
+    ...(input.tuning ? { tuning: input.tuning } : {}),
   };
 }

@@ -1,6 +1,7 @@
 // The live routing state of one replica: configuration + embedded catalog + admin changes
 // stored in the database, assembled into an immutable snapshot. Requests read the current
 // snapshot without locks; reload() builds a new one off the request path and swaps it in.
+import type { Money } from '../server/metering.js';
 import type { Catalog, ModelOverride } from '../catalog/catalog.js';
 import { Catalog as CatalogClass } from '../catalog/catalog.js';
 import { loadEmbeddedCatalog } from '../catalog/embedded.js';
@@ -20,9 +21,16 @@ import { listRouteRules } from '../store/repos/route-rules.js';
 import type { RouteRuleDef } from '../routing/routes.js';
 import type { KeyVault } from './key-vault.js';
 import { buildSnapshot } from './snapshot.js';
+import { BudgetIndex, NO_BUDGETS } from './budget-index.js';
+import type { BudgetDef } from '../budget/types.js';
+import { listAllBudgets } from '../store/repos/budgets.js';
+import type { KeySpec } from '../config/load.js';
+import { loadPolicySnapshot, loadPolicyVersion } from './policies.js';
+import type { PolicySnapshot } from '../routing/policy.js';
 import { AdapterRegistry } from './adapters.js';
 import type { DecisionWriter } from './decision-writer.js';
 import { BreakerRegistry } from '../routing/breaker.js';
+import { HealthTracker } from '../routing/health.js';
 import { DEFAULT_RETRY, type ExecutorDeps } from '../routing/executor.js';
 import type { UnsupportedParameterPolicy } from '../server/chat-service.js';
 
@@ -93,12 +101,18 @@ export function storedProviderSpec(p: Provider, vault: KeyVault, env: NodeJS.Pro
 
 export class RuntimeState {
   #current: Snapshot;
+  /** Budgets (config and AdminService), swapped in by reload() together with the snapshot. */
+  #budgets: BudgetIndex = NO_BUDGETS;
   /** Set by the app once the database is open. */
   decisions!: DecisionWriter;
+  /** Budgets (escrow engine) and the usage ledger, set by startApp. */
+  money?: Money;
   readonly adapters = new AdapterRegistry();
+  readonly #breakers = new BreakerRegistry();
   readonly executor: ExecutorDeps = {
     adapterFor: (id) => this.adapters.get(id),
-    breakers: new BreakerRegistry(),
+    breakers: this.#breakers,
+    health: new HealthTracker(this.#breakers),
     retry: DEFAULT_RETRY,
     random: Math.random,
     now: Date.now,
@@ -131,13 +145,38 @@ export class RuntimeState {
     return this.#current;
   }
 
+  /** The config file's API keys (hashes only): a budget may name one (src/app/budget-config.ts). */
+  get configKeys(): readonly KeySpec[] {
+    return this.config.keys;
+  }
+
+  /** Every budget of the current state (sorted by id). */
+  budgets(): BudgetIndex {
+    return this.#budgets;
+  }
+
+  /** The budgets a request by (tenant, key, worker) must fit in, sorted by id (src/app/budget-index.ts). */
+  budgetsFor(tenantId: string, apiKeyId: string, workerId: string): readonly BudgetDef[] {
+    return this.#budgets.budgetsFor(tenantId, apiKeyId, workerId);
+  }
+
+  /** A stored policy version, for what-if replays (GetDecision replay_policy_version). */
+  policyAt(version: string, tenant: string, field: string): Promise<PolicySnapshot> {
+    return loadPolicyVersion(this.db, version, tenant, field);
+  }
+
   /** Re-reads admin state from the database and swaps in a new snapshot. */
   async reload(): Promise<Snapshot> {
-    const [providers, overrides, aliases, rules] = await Promise.all([
+    // Read alongside the routing state; the catch only keeps a failure from being "unhandled"
+    // before it is awaited below (where it rejects reload() like any other read).
+    const budgetRows = listAllBudgets(this.db);
+    budgetRows.catch(() => undefined);
+    const [providers, overrides, aliases, rules, policy] = await Promise.all([
       readAll(listProviders, this.db),
       readAll(listModelOverrides, this.db),
       readAll(listAliases, this.db),
       readAll(listRouteRules, this.db),
+      loadPolicySnapshot(this.db),
     ]);
     const specs = providers.map((p) => storedProviderSpec(p, this.vault, this.env));
     for (const s of specs) {
@@ -162,11 +201,19 @@ export class RuntimeState {
       target: r.target,
       strategy: (r.strategy ?? undefined) as StrategyName | undefined,
     }));
-    this.#current = this.#assemble(specs, modelOverrides, aliasDefs, routeDefs);
+    const budgets = new BudgetIndex(await budgetRows);
+    this.#current = this.#assemble(specs, modelOverrides, aliasDefs, routeDefs, policy);
+    this.#budgets = budgets;
     return this.#current;
   }
 
-  #assemble(adminProviders: ProviderSpec[], adminOverrides: ModelOverride[], adminAliases: AliasDef[], adminRoutes: RouteRuleDef[]): Snapshot {
+  #assemble(
+    adminProviders: ProviderSpec[],
+    adminOverrides: ModelOverride[],
+    adminAliases: AliasDef[],
+    adminRoutes: RouteRuleDef[],
+    policy?: PolicySnapshot,
+  ): Snapshot {
     const embedded = loadEmbeddedCatalog();
     // Admin changes win over the config file, which wins over the embedded snapshot.
     const overrides = [...this.config.models.map(configModelOverride), ...adminOverrides];
@@ -185,7 +232,8 @@ export class RuntimeState {
       ...this.config.routes.map((r, i) => ({ id: `config:${i}`, tenant: r.tenant, workerId: r.worker_id, taskType: r.task_type, target: r.target, strategy: r.strategy })),
       ...adminRoutes,
     ];
-    const snap = buildSnapshot({ catalog, providers, aliases, routes, policyVersion: 'platform:0' });
+    // Each request's own policy version is effectiveFor(snap, tenant).version (routing/policy.ts).
+    const snap = buildSnapshot({ catalog, providers, aliases, routes, policyVersion: policy?.platform.version ?? 'platform:0', policy, tuning: this.config.tuning });
     this.adapters.update(providers);
     return { ...snap, providers };
   }

@@ -10,6 +10,7 @@ import { STRATEGIES, type StrategyName } from '../config/schema.js';
 import { SwitchyardError, invalidField } from '../errors.js';
 import { estimateInputTokens, HEURISTIC_TOKENIZER } from '../routing/estimate.js';
 import { plan } from '../routing/planner.js';
+import { buildPolicySnapshot, EMPTY_RULES } from '../routing/policy.js';
 import { NO_REQUIREMENTS } from '../routing/types.js';
 import type { CliValues } from './main.js';
 
@@ -17,7 +18,9 @@ function offlineSnapshot(flags: ConfigFlags) {
   const config = loadConfig(flags);
   const catalog = Catalog.fromEmbedded(config.models.map(configModelOverride));
   const aliases = Object.entries(config.aliases).map(([name, a]) => ({ name, strategy: a.strategy, targets: a.targets }));
-  return buildSnapshot({ catalog, providers: config.providers, aliases, policyVersion: 'platform:0' });
+  // The config file's platform policy applies (as version 0: stored versions live in the database).
+  const policy = buildPolicySnapshot({ version: 0, rules: config.policies.platform ?? EMPTY_RULES }, new Map());
+  return buildSnapshot({ catalog, providers: config.providers, aliases, policyVersion: 'platform:0', policy });
 }
 
 const pico = (n: bigint) => `${n}`;

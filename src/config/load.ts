@@ -8,10 +8,15 @@ import { Secret } from './secret.js';
 import {
   configSchema,
   type AliasConfig,
+  type BudgetConfig,
   type ModelConfig,
+  type PolicyRulesConfig,
   type ProviderKind,
   type RouteConfig,
 } from './schema.js';
+import { narrowingViolations, type PolicyRules } from '../routing/policy.js';
+import type { StrategyTuning } from '../routing/strategies.js';
+import type { Sensitivity } from '../routing/types.js';
 
 export const DEFAULT_GRPC_LISTEN = '127.0.0.1:50051';
 export const DEFAULT_HTTP_LISTEN = '127.0.0.1:8080';
@@ -33,6 +38,8 @@ export interface ProviderSpec {
   regions: string[];
   local: boolean;
   disabled: boolean;
+  /** Highest sensitivity this remote endpoint is cleared for (unset: confidential). */
+  maxSensitivity?: Sensitivity;
   source: 'config' | 'env' | 'admin';
 }
 
@@ -60,6 +67,12 @@ export interface ResolvedConfig {
   adminKeyHash?: string;
   /** What Chat does with a parameter the chosen model does not accept (default warn). */
   unsupportedParameters: 'warn' | 'error' | 'ignore';
+  /** Policies to seed (a new version only when they changed): the file's `policy` and `tenants[].policy`. */
+  policies: { platform?: PolicyRules; tenants: Record<string, PolicyRules> };
+  /** The file's `budgets:`, limits already in pico-USD (seeded by src/app/budget-config.ts). */
+  budgets: BudgetConfig[];
+  /** The file's `strategies:` knobs; unset: the planner's defaults. */
+  tuning?: StrategyTuning;
 }
 
 export interface ConfigFlags {
@@ -88,6 +101,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
         regions: p.regions,
         local: p.local ?? (p.kind === 'ollama'),
         disabled: p.disabled,
+        ...(p.max_sensitivity ? { maxSensitivity: p.max_sensitivity } : {}),
         source: 'config' as const,
       }))
     : detectProviders(env);
@@ -108,6 +122,15 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   );
   assertUnique(file.tenants.map((t) => t.id), 'tenants', configPath);
 
+  // A tenant policy may only narrow the platform's (routing/policy.ts): widening is a config error.
+  if (file.policy) {
+    const platform = rulesFromConfig(file.policy);
+    const widening = file.tenants.flatMap((t, i) => (t.policy ? narrowingViolations(platform, rulesFromConfig(t.policy), `tenants[${i}].policy`) : []));
+    if (widening.length > 0) {
+      throw new ConfigError(`${configPath}: invalid config\n${widening.map((w) => `  ${w.field}: ${w.description}`).join('\n')}`);
+    }
+  }
+
   const maxMessageBytes = file.server.max_message_bytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   return {
     grpcListen: flags.grpcListen ?? env.SWITCHYARD_GRPC_LISTEN ?? file.server.grpc_listen ?? DEFAULT_GRPC_LISTEN,
@@ -122,8 +145,30 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     routes: file.routes,
     tenants: file.tenants.map((t) => ({ id: t.id, name: t.name })),
     keys,
+    budgets: file.budgets,
     adminKeyHash: env.SWITCHYARD_ADMIN_KEY ? sha256Hex(env.SWITCHYARD_ADMIN_KEY) : undefined,
     unsupportedParameters: file.policy?.unsupported_parameters ?? 'warn',
+    ...(file.strategies
+      ? { tuning: { explorationPermille: Math.round(file.strategies.fastest.exploration_percent * 10), scored: file.strategies.scored } }
+      : {}),
+    policies: {
+      ...(file.policy ? { platform: rulesFromConfig(file.policy) } : {}),
+      tenants: Object.fromEntries(file.tenants.filter((t) => t.policy).map((t) => [t.id, rulesFromConfig(t.policy!)])),
+    },
+  };
+}
+
+export function rulesFromConfig(p: PolicyRulesConfig): PolicyRules {
+  return {
+    allowedProviders: p.allowed_providers,
+    deniedProviders: p.denied_providers,
+    allowedModels: p.allowed_models,
+    deniedModels: p.denied_models,
+    allowedRegions: p.allowed_regions,
+    maxPricePerMillionTokens: p.max_price_per_million_tokens,
+    maxOutputTokens: p.max_output_tokens,
+    ...(p.unsupported_parameters ? { unsupportedParameters: p.unsupported_parameters } : {}),
+    ...(p.max_remote_sensitivity ? { maxRemoteSensitivity: p.max_remote_sensitivity } : {}),
   };
 }
 

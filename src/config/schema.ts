@@ -42,6 +42,8 @@ const providerSchema = z.strictObject({
   regions: z.array(z.string()).default([]),
   local: z.boolean().optional(),
   disabled: z.boolean().default(false),
+  /** Highest data sensitivity this remote endpoint is cleared for (default confidential: restricted stays local). */
+  max_sensitivity: z.enum(['public', 'internal', 'confidential', 'restricted']).optional(),
 });
 
 const modelSchema = z.strictObject({
@@ -82,6 +84,24 @@ const routeSchema = z.strictObject({
   strategy: z.enum(STRATEGIES).optional(),
 });
 
+/** Knobs of the health-based strategies (src/routing/strategies.ts). */
+const strategiesSchema = z.strictObject({
+  fastest: z
+    .strictObject({
+      /** Share of plans that try an endpoint without latency data first, so it gets measured. */
+      exploration_percent: z.number().min(0).max(100).default(10),
+    })
+    .default({ exploration_percent: 10 }),
+  /** Integer weights of the normalised terms of the scored strategy. */
+  scored: z
+    .strictObject({
+      cost: z.number().int().nonnegative().default(1),
+      latency: z.number().int().nonnegative().default(1),
+      quality: z.number().int().nonnegative().default(1),
+    })
+    .default({ cost: 1, latency: 1, quality: 1 }),
+});
+
 const keySchema = z
   .strictObject({
     name: z.string().default(''),
@@ -92,10 +112,72 @@ const keySchema = z
     message: 'exactly one of key_env or key_sha256',
   });
 
+/**
+ * Routing policy rules (src/routing/policy.ts). The platform's apply to everyone; a tenant's
+ * can only narrow them. Unset rules inherit (platform: no restriction).
+ */
+const policyRulesSchema = z.strictObject({
+  allowed_providers: z.array(z.string().min(1)).default([]),
+  denied_providers: z.array(z.string().min(1)).default([]),
+  /** Model ids; a trailing "*" matches a prefix, e.g. "anthropic/*". */
+  allowed_models: z.array(z.string().regex(/^[^*]+\*?$/, 'a model id, or a prefix ending in "*"')).default([]),
+  denied_models: z.array(z.string().regex(/^[^*]+\*?$/, 'a model id, or a prefix ending in "*"')).default([]),
+  allowed_regions: z.array(z.string().min(1)).default([]),
+  /** Integer pico-USD per token (= micro-USD per million tokens); 0: none. */
+  max_price_per_million_tokens: pico.default(0n),
+  max_output_tokens: z.number().int().nonnegative().default(0),
+  /** A parameter the chosen model does not accept: drop and report it (warn), exclude the model (error), or drop silently (ignore). */
+  unsupported_parameters: z.enum(['warn', 'error', 'ignore']).optional(),
+  /** Highest sensitivity non-local endpoints may receive. */
+  max_remote_sensitivity: z.enum(['public', 'internal', 'confidential', 'restricted']).optional(),
+});
+
+/** pico-USD ≤ int64 max: what a budget limit column and the wire can hold (~9.2 million USD). */
+const MAX_PICO = 9_223_372_036_854_775_807n;
+
+/**
+ * A spending limit (src/budget/): `limit` in integer pico-USD, or `limit_usd` as a decimal
+ * string with at most 12 decimals, converted exactly (never through a float).
+ */
+const budgetSchema = z
+  .strictObject({
+    tenant: id,
+    scope: z.enum(['tenant', 'api_key', 'worker']),
+    /** scope api_key: the key's `name` in this tenant's `keys` (or of a stored key of the tenant). */
+    api_key: z.string().min(1).optional(),
+    /** scope worker: the worker id requests carry in `context.worker_id`. */
+    worker_id: z.string().min(1).optional(),
+    period: z.enum(['day', 'month', 'total']),
+    limit: pico.optional(),
+    limit_usd: z.string().regex(/^\d+(\.\d{1,12})?$/, 'a decimal string with at most 12 decimals, e.g. "25.50"').optional(),
+  })
+  .superRefine((b, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if ((b.limit === undefined) === (b.limit_usd === undefined)) issue('limit', 'exactly one of limit (pico-USD) or limit_usd');
+    if ((b.scope === 'api_key') !== (b.api_key !== undefined)) issue('api_key', 'is required for scope api_key, and only for it');
+    if ((b.scope === 'worker') !== (b.worker_id !== undefined)) issue('worker_id', 'is required for scope worker, and only for it');
+  })
+  .transform((b, ctx) => {
+    const limit = b.limit ?? usdToPico(b.limit_usd ?? '0');
+    if (limit > MAX_PICO) {
+      ctx.addIssue({ code: 'custom', path: [b.limit === undefined ? 'limit_usd' : 'limit'], message: 'exceeds the largest amount an int64 of pico-USD holds' });
+      return z.NEVER;
+    }
+    return { tenant: b.tenant, scope: b.scope, apiKey: b.api_key ?? '', workerId: b.worker_id ?? '', period: b.period, limit };
+  });
+
+/** "12.5" → 12_500_000_000_000n, exactly: the decimal point is moved on the digit string. */
+export function usdToPico(usd: string): bigint {
+  const [whole = '0', fraction = ''] = usd.split('.');
+  return BigInt(whole) * 1_000_000_000_000n + BigInt(fraction.padEnd(12, '0') || '0');
+}
+
 const tenantSchema = z.strictObject({
   id,
   name: z.string().default(''),
   keys: z.array(keySchema).default([]),
+  /** This tenant's policy overlay (must narrow the platform policy). */
+  policy: policyRulesSchema.optional(),
 });
 
 const serverSchema = z.strictObject({
@@ -111,14 +193,12 @@ export const configSchema = z.strictObject({
   models: z.array(modelSchema).default([]),
   aliases: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/), aliasSchema).default({}),
   routes: z.array(routeSchema).default([]),
+  strategies: strategiesSchema.optional(),
   tenants: z.array(tenantSchema).default([]),
-  /** Platform policy. More rules arrive with the routing engine. */
-  policy: z
-    .strictObject({
-      /** A parameter the chosen model does not accept: drop and report it (warn), exclude the model (error), or drop silently (ignore). */
-      unsupported_parameters: z.enum(['warn', 'error', 'ignore']).default('warn'),
-    })
-    .optional(),
+  /** Budgets seeded at start-up (source 'config'); AdminService manages others. */
+  budgets: z.array(budgetSchema).default([]),
+  /** Platform policy, seeded into the database as a new version when it changes (src/app/policies.ts). */
+  policy: policyRulesSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;
@@ -127,3 +207,5 @@ export type ModelConfig = z.infer<typeof modelSchema>;
 export type AliasConfig = z.infer<typeof aliasSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
+export type PolicyRulesConfig = z.infer<typeof policyRulesSchema>;
+export type BudgetConfig = z.output<typeof budgetSchema>;

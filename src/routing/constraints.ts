@@ -2,12 +2,16 @@
 // Pure. The order of checks fixes which reason is reported when several apply.
 import type { ModelEntry, ParameterName } from '../catalog/types.js';
 import type { Estimate, Exclusion, PlannerProvider, PlanRequest } from './types.js';
+import { checkPolicy, type EffectivePolicy } from './policy.js';
+import { endpointKey, type HealthSnapshot } from './health.js';
 
 export function checkEndpoint(
   req: PlanRequest,
   provider: PlannerProvider,
   model: ModelEntry,
   estimate: Estimate,
+  /** The effective policy for the request's tenant (policy.ts); also applies privacy inputs. */
+  policy?: EffectivePolicy,
 ): Exclusion | undefined {
   const r = req.requirements;
   const out = (reason: Exclusion['reason'], detail: string): Exclusion => ({
@@ -32,7 +36,10 @@ export function checkEndpoint(
       return out('region', `${where}, allowed [${r.allowedRegions.join(', ')}]`);
     }
   }
-  if (req.sensitivity === 'restricted' && !(provider.local || model.local)) {
+  // Policy (platform + tenant) and privacy inputs: sensitivity, local_required.
+  const byPolicy = policy ? checkPolicy(req, provider, model, estimate, policy) : undefined;
+  if (byPolicy) return byPolicy;
+  if (!policy && req.sensitivity === 'restricted' && !(provider.local || model.local)) {
     return out('sensitivity', 'restricted data may only go to local endpoints');
   }
 
@@ -81,4 +88,17 @@ export function checkEndpoint(
     }
   }
   return undefined;
+}
+
+/**
+ * requirements.max_latency_ms against the endpoint's observed EWMA latency (health.ts). Checked
+ * after every static constraint. An endpoint with no measurement yet is KEPT: excluding it
+ * would keep it unmeasured forever, and the ceiling is about expected, not proven, latency.
+ */
+export function checkLatency(req: PlanRequest, provider: string, model: string, health: HealthSnapshot): Exclusion | undefined {
+  const max = req.requirements.maxLatencyMs;
+  if (max <= 0 || health.endpoints.size === 0) return undefined;
+  const h = health.endpoints.get(endpointKey(provider, model));
+  if (!h || h.latencyMs === 0 || h.latencyMs <= max) return undefined;
+  return { provider, model, reason: 'latency', detail: `observed latency ${h.latencyMs} ms (EWMA) exceeds max_latency_ms ${max}` };
 }

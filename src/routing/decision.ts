@@ -2,8 +2,10 @@
 // (bigints as decimal strings), and replay: re-run the pure planner on the stored inputs and
 // report whether the plan is identical. Pure: storage and clocks live elsewhere.
 import type { Capability } from '../catalog/types.js';
-import { plan, type RoutingSnapshot } from './planner.js';
+import { plan, type PlanEnv, type RoutingSnapshot } from './planner.js';
+import { healthFromStored, storedHealth, type StoredHealth } from './health.js';
 import type { Plan, PlanRequest, Requirements } from './types.js';
+import { effectiveFor } from './policy.js';
 
 export interface DecisionInputs {
   request: Omit<PlanRequest, 'requirements'> & {
@@ -11,6 +13,10 @@ export interface DecisionInputs {
   };
   /** Endpoints whose breaker was not closed when the plan was made. */
   circuits: [string, string][];
+  /** The planner's seed (seed.ts); absent in records older than the routing engine (→ 0). */
+  seed?: number;
+  /** Health of the endpoints the plan considered, quantised as the planner read it. */
+  health?: StoredHealth[];
   /** Caller context (worker, task type, labels…), for audits. */
   context?: Record<string, unknown>;
 }
@@ -31,15 +37,37 @@ export interface StoredPlan {
   estimate: StoredEstimate;
 }
 
-export function inputsOf(req: PlanRequest, circuits: ReadonlyMap<string, string>, context?: Record<string, unknown>): DecisionInputs {
+/**
+ * `p`: the plan made from these inputs; only the health of the endpoints it considered
+ * (candidates and exclusions) is kept, which is all the planner read. Without it, all of it.
+ */
+export function inputsOf(req: PlanRequest, env: PlanEnv, context?: Record<string, unknown>, p?: Plan): DecisionInputs {
+  const circuits = env.health.circuits;
+  const health = env.health.endpoints.size === 0
+    ? []
+    : storedHealth(env.health, p ? [...p.candidates.map((c) => ({ provider: c.provider, model: c.model.id })), ...p.excluded] : endpointsOf(env));
   return {
     request: {
       ...req,
       requirements: { ...req.requirements, maxPricePerMillionTokens: req.requirements.maxPricePerMillionTokens.toString() },
     },
     circuits: circuits.size === 0 ? [] : [...circuits.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    seed: env.seed,
+    ...(health.length > 0 ? { health } : {}),
     ...(context ? { context: withoutEmpty(context) } : {}),
   };
+}
+
+function endpointsOf(env: PlanEnv): { provider: string; model: string }[] {
+  return [...env.health.endpoints.keys()].map((k) => {
+    const i = k.indexOf(':');
+    return { provider: k.slice(0, i), model: k.slice(i + 1) };
+  });
+}
+
+/** The env a stored decision was planned with. */
+export function envFrom(inputs: DecisionInputs): PlanEnv {
+  return { health: healthFromStored(inputs.health, inputs.circuits), seed: inputs.seed ?? 0 };
 }
 
 /** Records are written on ~every request: empty context fields are not worth storing. */
@@ -103,7 +131,7 @@ export function replay(
 ): ReplayOutcome {
   let again: StoredPlan;
   try {
-    again = storedPlan(plan(requestFrom(stored.inputs), snap, new Map(stored.inputs.circuits)));
+    again = storedPlan(plan(requestFrom(stored.inputs), snap, envFrom(stored.inputs)));
   } catch (err) {
     return { identical: false, differences: [`the planner now refuses the request: ${(err as Error).message}`] };
   }
@@ -121,7 +149,9 @@ export function replay(
   if (exWas.join('|') !== exNow.join('|')) differences.push(`excluded: [${exWas.join(', ')}] → [${exNow.join(', ')}]`);
   if (differences.length > 0) {
     if (stored.catalogVersion !== snap.catalog.version) differences.unshift(`catalog version: ${stored.catalogVersion} → ${snap.catalog.version}`);
-    if (stored.policyVersion !== snap.policyVersion) differences.unshift(`policy version: ${stored.policyVersion} → ${snap.policyVersion}`);
+    // The version the request's tenant plans under, e.g. "platform:3+tenant:acme:2" (policy.ts).
+    const policyNow = effectiveFor(snap, stored.inputs.request.tenant).version;
+    if (stored.policyVersion !== policyNow) differences.unshift(`policy version: ${stored.policyVersion} → ${policyNow}`);
   }
   return { identical: differences.length === 0, differences };
 }

@@ -12,6 +12,7 @@
 import { UpstreamError, type UpstreamErrorKind } from '../providers/errors.js';
 import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, FinishReason, ProviderAdapter, Usage } from '../providers/types.js';
 import type { BreakerRegistry } from './breaker.js';
+import type { HealthSource } from './health.js';
 import type { Candidate } from './types.js';
 
 export interface RetryPolicy {
@@ -38,6 +39,8 @@ export interface ExecutorDeps {
   random: () => number;
   now: () => number;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Latency, time to first token, errors and in-flight per endpoint (health.ts), if tracked. */
+  health?: HealthSource;
 }
 
 export type FinishErrorKind = UpstreamErrorKind | 'cancelled' | 'no_candidate';
@@ -119,15 +122,18 @@ async function* runAttempt(
   let committed = false;
   let usage: Usage | undefined;
   let settled = false;
+  const health = deps.health?.onStart(cand.provider, cand.model.id);
   const settle = (ok: boolean) => {
     if (settled) return;
     settled = true;
+    health?.onFinish(ok ? 'ok' : 'error');
     if (ok) deps.breakers.success(cand.provider);
     else deps.breakers.failure(cand.provider);
   };
   try {
     for await (const ev of adapter.chat(call)) {
       if (ev.type === 'delta' || ev.type === 'tool_call') {
+        if (!committed) health?.onFirstToken();
         committed = true;
         yield ev;
       } else if (ev.type === 'usage') {
@@ -157,6 +163,8 @@ async function* runAttempt(
     yield failed(err.kind === 'timeout' || err.kind === 'connection' ? new UpstreamError('stream_interrupted', err.message, err.details) : err);
     return { done: true };
   } finally {
+    // Cancelled, a client error, or the consumer stopped: no health sample (first finish wins).
+    health?.onFinish('neutral');
     if (!settled) deps.breakers.release(cand.provider);
   }
 }
@@ -204,17 +212,21 @@ export async function executeEmbed(
       if (signal.aborted) throw signal.reason ?? new Error('aborted');
       if (!deps.breakers.tryAcquire(cand.provider)) break;
       attempt++;
+      const health = deps.health?.onStart(cand.provider, cand.model.id);
       try {
         const result = await adapter.embed({ ...call, model: cand.model.upstreamModel, signal });
+        health?.onFinish('ok');
         deps.breakers.success(cand.provider);
         return { result, candidate: cand, attempts: attempt };
       } catch (raw) {
+        const err = raw instanceof UpstreamError ? raw : new UpstreamError('connection', String((raw as Error)?.message ?? raw), { provider: cand.provider });
+        const counts = !signal.aborted && countsAgainstEndpoint(err);
+        health?.onFinish(counts ? 'error' : 'neutral');
         if (signal.aborted) {
           deps.breakers.release(cand.provider);
           throw signal.reason ?? raw;
         }
-        const err = raw instanceof UpstreamError ? raw : new UpstreamError('connection', String((raw as Error)?.message ?? raw), { provider: cand.provider });
-        if (countsAgainstEndpoint(err)) deps.breakers.failure(cand.provider);
+        if (counts) deps.breakers.failure(cand.provider);
         else deps.breakers.release(cand.provider);
         lastError = err;
         const moreHere = err.retryable && n < deps.retry.maxAttemptsPerCandidate;

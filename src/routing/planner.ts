@@ -15,12 +15,17 @@ import type {
   PlanRequest,
   StrategyName,
 } from './types.js';
-import { checkEndpoint } from './constraints.js';
+import { checkEndpoint, checkLatency } from './constraints.js';
+import { EMPTY_HEALTH, type HealthSnapshot } from './health.js';
+import { DEFAULT_TUNING, IMPLEMENTED, orderCandidates, type StrategyTuning } from './strategies.js';
+import { capOutput, effectiveFor, type PolicySnapshot } from './policy.js';
 
 export interface CatalogView {
   readonly version: string;
   get(id: string): ModelEntry | undefined;
   resolve(name: string, preferredVendors?: readonly string[]): ModelEntry | undefined;
+  /** Operator quality score 0..100 (quality and scored strategies). */
+  quality?(id: string): number | undefined;
 }
 
 export interface RoutingSnapshot {
@@ -32,17 +37,31 @@ export interface RoutingSnapshot {
   preferredVendors: readonly string[];
   /** Route rules (config, then admin), for requests that name no model. */
   routes: readonly RouteRuleDef[];
+  /** The platform policy's version ("platform:3"); a request's own is effectiveFor(snap, tenant).version. */
   policyVersion: string;
+  /** Platform + tenant policies, effective policy precomputed per tenant (policy.ts). */
+  policy?: PolicySnapshot;
+  /** Strategy knobs from config (`strategies:`); DEFAULT_TUNING when unset. */
+  tuning?: StrategyTuning;
 }
 
-/** Strategies the first planner implements; the rest arrive with the routing engine. */
-const IMPLEMENTED: ReadonlySet<StrategyName> = new Set(['pinned', 'priority', 'cheapest']);
+/**
+ * What the planner reads besides the request and the snapshot, captured by the caller so the
+ * plan stays pure: observed health (with circuit states) and the seed (src/routing/seed.ts).
+ */
+export interface PlanEnv {
+  health: HealthSnapshot;
+  seed: number;
+}
+
+export const NO_ENV: PlanEnv = Object.freeze({ health: EMPTY_HEALTH, seed: 0 });
 
 /**
- * `circuits`: endpoints whose breaker is not closed (src/routing/breaker.ts snapshot); open
- * ones are excluded with reason circuit_open, half-open ones stay eligible for a probe.
+ * `env.health.circuits`: endpoints whose breaker is not closed (breaker.ts); open ones are
+ * excluded with reason circuit_open, half-open ones stay eligible for a probe.
  */
-export function plan(request: PlanRequest, snap: RoutingSnapshot, circuits?: ReadonlyMap<string, string>): Plan {
+export function plan(request: PlanRequest, snap: RoutingSnapshot, env: PlanEnv = NO_ENV): Plan {
+  const circuits = env.health.circuits;
   let req = request;
   let routeRule: string | undefined;
   if (req.model === '') {
@@ -53,15 +72,16 @@ export function plan(request: PlanRequest, snap: RoutingSnapshot, circuits?: Rea
     routeRule = rule.id;
     req = { ...req, model: rule.target, strategy: req.strategy ?? rule.strategy };
   }
-  const { resolved, strategy, targets } = resolveTargets(req, snap);
+  const { resolved, strategy, targets, weights } = resolveTargets(req, snap);
   if (!IMPLEMENTED.has(strategy)) {
     throw new SwitchyardError(
       'unimplemented',
-      `strategy "${strategy}" is not implemented yet (available: pinned, priority, cheapest)`,
+      `strategy "${strategy}" is not implemented (available: ${[...IMPLEMENTED].join(', ')})`,
       { reason: 'STRATEGY_NOT_IMPLEMENTED', metadata: { strategy } },
     );
   }
 
+  const policy = effectiveFor(snap, req.tenant);
   const candidates: Candidate[] = [];
   const excluded: Exclusion[] = [];
   for (const model of targets) {
@@ -75,38 +95,46 @@ export function plan(request: PlanRequest, snap: RoutingSnapshot, circuits?: Rea
       });
       continue;
     }
-    const maxOut = outputBudget(req.maxOutputTokens, req.inputTokens, model);
+    const maxOut = capOutput(outputBudget(req.maxOutputTokens, req.inputTokens, model), policy);
     const estimate = estimateCost(model.pricing, req.inputTokens, maxOut, req.tokenizer);
     for (const provider of providers) {
       const exclusion =
-        circuits?.get(provider.id) === 'open'
+        circuits.get(provider.id) === 'open'
           ? { provider: provider.id, model: model.id, reason: 'circuit_open' as const, detail: 'circuit breaker open after recent failures' }
-          : checkEndpoint(req, provider, model, estimate);
+          : (checkEndpoint(req, provider, model, estimate, policy) ?? checkLatency(req, provider.id, model.id, env.health));
       if (exclusion) excluded.push(exclusion);
       else candidates.push({ provider: provider.id, model, estimate });
     }
   }
 
-  order(candidates, strategy);
-  if (strategy === 'pinned') candidates.length = Math.min(candidates.length, 1);
+  const ordered = orderCandidates(candidates, strategy, {
+    kind: req.kind,
+    health: env.health,
+    seed: env.seed,
+    weights,
+    quality: (id) => snap.catalog.quality?.(id),
+    tuning: snap.tuning ?? DEFAULT_TUNING,
+  });
+  if (strategy === 'pinned') ordered.length = Math.min(ordered.length, 1);
 
-  const first = candidates[0];
+  const first = ordered[0];
   if (!first) throw nothingQualifies(resolved, excluded);
-  return { resolved, ...(routeRule ? { routeRule } : {}), strategy, candidates, excluded, estimate: first.estimate };
+  return { resolved, ...(routeRule ? { routeRule } : {}), strategy, candidates: ordered, excluded, estimate: first.estimate };
 }
 
 function resolveTargets(
   req: PlanRequest,
   snap: RoutingSnapshot,
-): { resolved: string; strategy: StrategyName; targets: ModelEntry[] } {
+): { resolved: string; strategy: StrategyName; targets: ModelEntry[]; weights?: Map<string, number> } {
   const alias = snap.aliases.get(req.model);
   if (alias) {
     const targets: ModelEntry[] = [];
+    const weights = new Map<string, number>();
     for (const t of alias.targets) {
       const model = snap.catalog.resolve(t.model, snap.preferredVendors);
-      if (model) targets.push(model);
+      if (model) targets.push(model), weights.set(model.id, (weights.get(model.id) ?? 0) + t.weight);
     }
-    return { resolved: alias.name, strategy: req.strategy ?? alias.strategy, targets };
+    return { resolved: alias.name, strategy: req.strategy ?? alias.strategy, targets, weights };
   }
   const model = snap.catalog.resolve(req.model, snap.preferredVendors);
   if (!model) {
@@ -129,13 +157,6 @@ function outputBudget(requested: number, inputTokens: number, model: ModelEntry)
   const max = model.maxOutputTokens > 0 ? model.maxOutputTokens : DEFAULT_MAX_OUTPUT_TOKENS;
   const room = model.contextWindow - inputTokens;
   return model.contextWindow > 0 && room > 0 ? Math.min(max, room) : max;
-}
-
-/** Stable sort: ties keep the configured (priority) order. */
-function order(candidates: Candidate[], strategy: StrategyName): void {
-  if (strategy === 'cheapest') {
-    candidates.sort((a, b) => (a.estimate.maxCost < b.estimate.maxCost ? -1 : a.estimate.maxCost > b.estimate.maxCost ? 1 : 0));
-  }
 }
 
 function nothingQualifies(resolved: string, excluded: Exclusion[]): SwitchyardError {

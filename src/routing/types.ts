@@ -44,7 +44,10 @@ export interface PlanRequest {
   /** 0 = the model's maximum. */
   maxOutputTokens: number;
   requirements: Requirements;
+  /** The caller's sensitivity, raised by a `sensitivity` or `findings` label (src/routing/privacy.ts). */
   sensitivity: Sensitivity;
+  /** Label local_required=true: only local endpoints. */
+  localRequired?: boolean;
   /** Overrides the alias's strategy. */
   strategy?: StrategyName;
 }
@@ -58,6 +61,8 @@ export interface PlannerProvider {
   regions: string[];
   local: boolean;
   disabled: boolean;
+  /** Highest sensitivity this (remote) endpoint is cleared for; unset: confidential (policy.ts). */
+  maxSensitivity?: Sensitivity;
 }
 
 export interface AliasTarget {

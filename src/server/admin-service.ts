@@ -24,6 +24,8 @@ import type { Authenticator } from './auth.js';
 import * as c from './admin-convert.js';
 import { strategyFromProto } from './convert.js';
 import { Violations } from './validate.js';
+import { policyHandlers } from './admin-policies.js';
+import { budgetHandlers } from './admin-budgets.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -132,6 +134,11 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
   });
 
   return {
+    // Policies (admin-policies.ts)
+    ...policyHandlers(d),
+    // Budgets and usage (admin-budgets.ts)
+    ...budgetHandlers(d),
+
     // Tenants
     async createTenant(req) {
       const v = new Violations();

@@ -14,17 +14,23 @@ import {
 import { costOf } from '../ledger/pricing.js';
 import { estimateInputTokens, HEURISTIC_TOKENIZER } from '../routing/estimate.js';
 import { executeChat, executeEmbed, type ExecEvent, type ExecutorDeps } from '../routing/executor.js';
-import { plan, type RoutingSnapshot } from '../routing/planner.js';
+import { plan, type PlanEnv, type RoutingSnapshot } from '../routing/planner.js';
+import { planEnvFor } from '../routing/seed.js';
 import { coalesce } from '../routing/coalesce.js';
 import type { Candidate } from '../routing/types.js';
 import { chatFromProto, eventToProto, fitToModel } from './chat-convert.js';
-import { estimableMessages, requirementsFromProto, sensitivityFromProto, strategyFromProto } from './convert.js';
+import { estimableMessages, requirementsFromProto, strategyFromProto } from './convert.js';
+import { planPrivacy } from './policy-convert.js';
+import { effectiveFor } from '../routing/policy.js';
 import { checkModel, checkRequestId, checkRequirements, Violations } from './validate.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { inputsOf, storedPlan } from '../routing/decision.js';
 import type { Plan, PlanRequest } from '../routing/types.js';
 import type { DecisionRow } from '../store/repos/decisions.js';
 import { principalOf } from './guard.js';
+import { reserveFor, settleCall, worstCase, type Money } from './metering.js';
+import type { Usage } from '../providers/types.js';
+import type { LedgerStatus } from '../ledger/types.js';
 
 export type UnsupportedParameterPolicy = 'warn' | 'error' | 'ignore';
 
@@ -39,6 +45,8 @@ export interface ChatRuntime {
   readonly unsupportedParameters: UnsupportedParameterPolicy;
   readonly executor: ExecutorDeps;
   readonly decisions: DecisionLog;
+  /** Budgets and the usage ledger; absent in tests that exercise routing alone. */
+  readonly money?: Money;
 }
 
 /** Builds the stored record of a decision (outcome filled in by executed calls). */
@@ -48,7 +56,7 @@ export function decisionRow(
   ctx: HandlerContext,
   snap: RoutingSnapshot & { catalog: Catalog },
   req: PlanRequest,
-  circuits: ReadonlyMap<string, string>,
+  env: PlanEnv,
   p: Plan,
   context?: Record<string, unknown>,
 ): DecisionRow {
@@ -57,9 +65,10 @@ export function decisionRow(
     tenantId: principalOf(ctx).tenant,
     rpc,
     createdAt: new Date(),
-    policyVersion: snap.policyVersion,
+    // The request's own effective version ("platform:3+tenant:acme:2"): replay uses the same policy.
+    policyVersion: effectiveFor(snap, req.tenant).version,
     catalogVersion: snap.catalog.version,
-    inputs: inputsOf(req, circuits, context),
+    inputs: inputsOf(req, env, context, p),
     plan: storedPlan(p),
     outcome: undefined,
   };
@@ -78,8 +87,12 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       const snap = rt.snapshot();
       const who = routeInputs(ctx, req.context);
       const chat = chatFromProto(req, rt.maxMessageBytes, { rules: snap.routes, ...who });
-      const requirements = requirementsFromProto(req.requirements);
-      if (rt.unsupportedParameters === 'error') {
+      // The tenant's effective policy (platform ∩ tenant) may be stricter than the config default.
+      const policy = effectiveFor(snap, who.tenant);
+      const unsupported = policy.unsupportedParameters ?? rt.unsupportedParameters;
+      const privacy = planPrivacy(req.context, requirementsFromProto(req.requirements));
+      const requirements = { ...privacy.requirements };
+      if (unsupported === 'error') {
         // "error": a candidate that cannot take every parameter set is excluded, with a reason.
         requirements.requiredParameters = [...requirements.requiredParameters, ...chat.setParameters];
       }
@@ -92,13 +105,23 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
         tokenizer: HEURISTIC_TOKENIZER,
         maxOutputTokens: chat.options.maxOutputTokens ?? 0,
         requirements,
-        sensitivity: req.context ? sensitivityFromProto(req.context.sensitivity) : 'unspecified',
+        sensitivity: privacy.sensitivity,
+        ...(privacy.localRequired ? { localRequired: true } : {}),
         strategy: strategyFromProto(req.strategy),
       };
-      const circuits = rt.executor.breakers.snapshot();
-      const p = plan(planReq, snap, circuits);
+      const env = planEnvFor(rt.executor, snap, planReq, req.requestId);
+      const p = plan(planReq, snap, env);
       const decisionId = randomUUID();
-      const record = decisionRow('Chat', decisionId, ctx, snap, planReq, circuits, p, contextOf(req.context, req.requestId));
+      const record = decisionRow('Chat', decisionId, ctx, snap, planReq, env, p, contextOf(req.context, req.requestId));
+      const startedAt = Date.now();
+      const principal = principalOf(ctx);
+      let reservation;
+      try {
+        reservation = await reserveFor(rt.money, principal, who.workerId, worstCase(p.candidates));
+      } catch (err) {
+        rt.decisions.record({ ...record, outcome: { refused: (err as Error).message } });
+        throw err;
+      }
       const attempts: Record<string, unknown>[] = [];
       let finish: unknown;
       let usage: unknown;
@@ -106,8 +129,12 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       const prepare = (cand: Candidate) => {
         byProvider.set(`${cand.provider}\u0000${cand.model.id}`, cand);
         const { chat: fitted, dropped } = fitToModel(chat, cand.model);
-        const call = { messages: fitted.messages, options: fitted.options, tools: fitted.tools, toolChoice: fitted.toolChoice, providerOptions: fitted.providerOptions };
-        return { call, dropped: rt.unsupportedParameters === 'ignore' ? [] : dropped };
+        // A policy max_output_tokens caps an uncapped call at the budget the planner estimated.
+        const options = policy.maxOutputTokens > 0 && fitted.options.maxOutputTokens === undefined
+          ? { ...fitted.options, maxOutputTokens: cand.estimate.maxOutputTokens }
+          : fitted.options;
+        const call = { messages: fitted.messages, options, tools: fitted.tools, toolChoice: fitted.toolChoice, providerOptions: fitted.providerOptions };
+        return { call, dropped: unsupported === 'ignore' ? [] : dropped };
       };
       const costOfUsage = (e: Extract<ExecEvent, { type: 'usage' }>) => {
         if (e.usage.reportedCost !== undefined) return { cost: e.usage.reportedCost, estimated: false };
@@ -118,21 +145,32 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       let current: Candidate | undefined;
       let outputChars = 0;
       let usageSent = false;
+      let reported: Usage | undefined;
+      let status: LedgerStatus = 'cancelled';
+      let firstTokenAt: number | undefined;
+      let attemptCount = 0;
       try {
       for await (const e of coalesce(executeChat(p.candidates, prepare, ctx.signal, rt.executor, deadlineOf(ctx)))) {
         if (e.type === 'route') {
           attempts.push({ attempt: e.attempt, provider: e.provider, model: e.model, dropped: e.dropped });
           current = byProvider.get(`${e.provider}\u0000${e.model}`);
           outputChars = 0;
-        } else if (e.type === 'delta') outputChars += e.text.length + (e.reasoning?.length ?? 0);
-        else if (e.type === 'tool_call') outputChars += e.argumentsDelta.length + (e.name?.length ?? 0);
-        else if (e.type === 'usage') {
+          attemptCount = e.attempt;
+        } else if (e.type === 'delta') {
+          firstTokenAt ??= Date.now();
+          outputChars += e.text.length + (e.reasoning?.length ?? 0);
+        } else if (e.type === 'tool_call') {
+          firstTokenAt ??= Date.now();
+          outputChars += e.argumentsDelta.length + (e.name?.length ?? 0);
+        } else if (e.type === 'usage') {
           usageSent = true;
+          reported = e.usage;
           usage = { ...e.usage, reportedCost: e.usage.reportedCost?.toString() };
         } else if (e.type === 'attempt_failed') {
           attempts.push({ attempt: e.attempt, provider: e.provider, model: e.model, failed: e.error.kind, message: e.error.message, retrying: e.retrying });
         } else {
           finish = { reason: e.reason, error: e.error };
+          status = e.reason === 'error' ? 'error' : e.reason === 'cancelled' ? 'cancelled' : 'ok';
           if (!usageSent && current && outputChars > 0) {
             // The upstream reported no usage: estimate it, flagged as an estimate.
             const estimated = estimatedUsage(current, inputTokens, outputChars);
@@ -144,7 +182,24 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       }
       } finally {
         // Recorded whatever happened, a client that went away included (finish stays unset).
-        rt.decisions.record({ ...record, outcome: { attempts, finish: finish ?? { reason: 'abandoned' }, usage } });
+        const cost = settleCall(rt.money, reservation, {
+          decisionId,
+          requestId: req.requestId,
+          who: principal,
+          workerId: who.workerId,
+          taskType: who.taskType,
+          rpc: 'Chat',
+          candidate: current,
+          usage: reported,
+          estimatedInputTokens: inputTokens,
+          outputChars,
+          status,
+          attempts: attemptCount,
+          startedAt,
+          firstTokenAt,
+          priceVersion: snap.catalog.version,
+        });
+        rt.decisions.record({ ...record, outcome: { attempts, finish: finish ?? { reason: 'abandoned' }, usage, cost: cost.toString() } });
       }
     },
 
@@ -167,7 +222,8 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       if (req.dimensions < 0n) v.add('dimensions', 'must not be negative');
       v.throwIfAny();
 
-      const requirements = requirementsFromProto(req.requirements);
+      const privacy = planPrivacy(req.context, requirementsFromProto(req.requirements));
+      const requirements = { ...privacy.requirements };
       if (req.dimensions > 0n) requirements.capabilities = [...requirements.capabilities, 'embedding_dimensions'];
       const inputTokens = Math.ceil(bytes / 4);
       const planReq: PlanRequest = {
@@ -178,12 +234,36 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
         tokenizer: HEURISTIC_TOKENIZER,
         maxOutputTokens: 0,
         requirements,
-        sensitivity: req.context ? sensitivityFromProto(req.context.sensitivity) : 'unspecified',
+        sensitivity: privacy.sensitivity,
+        ...(privacy.localRequired ? { localRequired: true } : {}),
       };
-      const circuits = rt.executor.breakers.snapshot();
-      const p = plan(planReq, snap, circuits);
+      const env = planEnvFor(rt.executor, snap, planReq, req.requestId);
+      const p = plan(planReq, snap, env);
       const decisionId = randomUUID();
-      const record = decisionRow('Embed', decisionId, ctx, snap, planReq, circuits, p, contextOf(req.context, req.requestId));
+      const record = decisionRow('Embed', decisionId, ctx, snap, planReq, env, p, contextOf(req.context, req.requestId));
+      const startedAt = Date.now();
+      const principal = principalOf(ctx);
+      const workerId = req.context?.workerId ?? '';
+      const outcomeBase = {
+        decisionId,
+        requestId: req.requestId,
+        who: principal,
+        workerId,
+        taskType: req.context?.taskType ?? '',
+        rpc: 'Embed' as const,
+        estimatedInputTokens: inputTokens,
+        outputChars: 0,
+        startedAt,
+        firstTokenAt: undefined,
+        priceVersion: snap.catalog.version,
+      };
+      let reservation;
+      try {
+        reservation = await reserveFor(rt.money, principal, workerId, worstCase(p.candidates));
+      } catch (err) {
+        rt.decisions.record({ ...record, outcome: { refused: (err as Error).message } });
+        throw err;
+      }
       let executed;
       try {
         executed = await executeEmbed(p.candidates, {
@@ -191,19 +271,30 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
           dimensions: req.dimensions > 0n ? Number(req.dimensions) : undefined,
         }, ctx.signal, rt.executor, deadlineOf(ctx));
       } catch (err) {
+        const cancelled = ctx.signal.aborted;
+        settleCall(rt.money, reservation, { ...outcomeBase, candidate: undefined, usage: undefined, status: cancelled ? 'cancelled' : 'error', attempts: 0 });
         rt.decisions.record({ ...record, outcome: { error: (err as Error).message, kind: (err as { kind?: string }).kind } });
         throw err;
       }
       const { result, candidate } = executed;
       rt.decisions.record({ ...record, outcome: { provider: candidate.provider, model: candidate.model.id, attempts: executed.attempts } });
       const tokens = result.usage.inputTokens || inputTokens;
+      const cost = settleCall(rt.money, reservation, {
+        ...outcomeBase,
+        candidate,
+        // An upstream that reports no usage is billed on the estimate (flagged in the row).
+        usage: { inputTokens: tokens, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 },
+        usageIsEstimate: result.usage.inputTokens === 0,
+        status: 'ok',
+        attempts: executed.attempts,
+      });
       return create(EmbedResponseSchema, {
         embeddings: result.vectors.map((values) => ({ values })),
         provider: candidate.provider,
         model: candidate.model.id,
         usage: {
           inputTokens: BigInt(tokens),
-          cost: costOf(candidate.model.pricing, { inputTokens: tokens, outputTokens: 0, cachedInputTokens: 0 }),
+          cost,
           estimated: result.usage.inputTokens === 0,
         },
         decisionId,

@@ -23,6 +23,9 @@ import type { Catalog } from '../catalog/catalog.js';
 import { SwitchyardError } from '../errors.js';
 import { estimateInputTokens, HEURISTIC_TOKENIZER } from '../routing/estimate.js';
 import { plan, type RoutingSnapshot } from '../routing/planner.js';
+import { planEnvFor } from '../routing/seed.js';
+import { effectiveFor, type PolicySnapshot } from '../routing/policy.js';
+import { planPrivacy } from './policy-convert.js';
 import { chatService, contextOf, decisionRow, routeInputs, type ChatRuntime } from './chat-service.js';
 import { replay, type DecisionInputs, type StoredPlan } from '../routing/decision.js';
 import type { PlanRequest } from '../routing/types.js';
@@ -40,7 +43,6 @@ import {
   kindFromProto,
   modelToProto,
   requirementsFromProto,
-  sensitivityFromProto,
   strategyFromProto,
   strategyToProto,
 } from './convert.js';
@@ -49,6 +51,8 @@ import { checkMaxOutput, checkMessages, checkModel, checkRequestId, checkRequire
 export interface RouterRuntime extends ChatRuntime {
   /** The current immutable routing snapshot (swapped atomically when config changes). */
   snapshot(): RoutingSnapshot & { catalog: Catalog };
+  /** A stored policy version ("platform:2+tenant:acme:1") for what-if replays; errors name `field`. */
+  policyAt(version: string, tenant: string, field: string): Promise<PolicySnapshot>;
 }
 
 export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof RouterService>> {
@@ -66,6 +70,8 @@ export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof Rou
       checkRequestId(v, req.requestId);
       v.throwIfAny();
 
+      // Privacy labels (sensitivity, local_required, modality, findings) become planner inputs.
+      const privacy = planPrivacy(req.context, requirementsFromProto(req.requirements));
       const planReq: PlanRequest = {
         model: req.model,
         ...who,
@@ -73,21 +79,22 @@ export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof Rou
         inputTokens: estimateInputTokens(estimableMessages(req.messages)),
         tokenizer: HEURISTIC_TOKENIZER,
         maxOutputTokens: Number(req.maxOutputTokens),
-        requirements: requirementsFromProto(req.requirements),
-        sensitivity: req.context ? sensitivityFromProto(req.context.sensitivity) : 'unspecified',
+        requirements: privacy.requirements,
+        sensitivity: privacy.sensitivity,
+        ...(privacy.localRequired ? { localRequired: true } : {}),
         strategy: strategyFromProto(req.strategy),
       };
-      const circuits = rt.executor.breakers.snapshot();
-      const p = plan(planReq, snap, circuits);
+      const env = planEnvFor(rt.executor, snap, planReq, req.requestId);
+      const p = plan(planReq, snap, env);
       const decisionId = randomUUID();
-      rt.decisions.record(decisionRow('Route', decisionId, ctx, snap, planReq, circuits, p, contextOf(req.context, req.requestId)));
+      rt.decisions.record(decisionRow('Route', decisionId, ctx, snap, planReq, env, p, contextOf(req.context, req.requestId)));
       return {
         $typeName: RouteResponseSchema.typeName,
         decisionId,
         candidates: p.candidates.map(candidateToProto),
         excluded: p.excluded.map(exclusionToProto),
         estimate: estimateToProto(p.estimate),
-        policyVersion: snap.policyVersion,
+        policyVersion: effectiveFor(snap, planReq.tenant).version,
         strategy: strategyToProto(p.strategy),
         resolved: p.resolved,
         catalogVersion: snap.catalog.version,
@@ -97,6 +104,7 @@ export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof Rou
     async getDecision(req: GetDecisionRequest, ctx: HandlerContext) {
       const v = new Violations();
       if (!UUID.test(req.decisionId)) v.add('decision_id', 'must be a decision id (a UUID)');
+      if (req.replayPolicyVersion.length > 300) v.add('replay_policy_version', 'must be at most 300 characters');
       v.throwIfAny();
       const row = await rt.decisions.get(req.decisionId.toLowerCase());
       const who = principalOf(ctx);
@@ -108,12 +116,20 @@ export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof Rou
         });
       }
       const out = create(GetDecisionResponseSchema, { decision: decisionToProto(row) });
-      if (req.replay) {
+      if (req.replay || req.replayPolicyVersion !== '') {
+        const inputs = row.inputs as DecisionInputs;
+        const tenant = inputs.request.tenant ?? '';
+        let snap: RoutingSnapshot = rt.snapshot();
+        if (req.replayPolicyVersion !== '') {
+          // What-if: the same inputs under another (stored) policy version.
+          const policy = await rt.policyAt(req.replayPolicyVersion, tenant, 'replay_policy_version');
+          snap = { ...snap, policy, policyVersion: policy.platform.version };
+        }
         const r = replay(
-          { inputs: row.inputs as DecisionInputs, plan: row.plan as StoredPlan, catalogVersion: row.catalogVersion, policyVersion: row.policyVersion },
-          rt.snapshot(),
+          { inputs, plan: row.plan as StoredPlan, catalogVersion: row.catalogVersion, policyVersion: row.policyVersion },
+          snap,
         );
-        out.replay = create(ReplayResultSchema, { identical: r.identical, differences: r.differences });
+        out.replay = create(ReplayResultSchema, { identical: r.identical, differences: r.differences, policyVersion: effectiveFor(snap, tenant).version });
       }
       return out;
     },

@@ -12,7 +12,8 @@ export type Entity =
   | 'model_override'
   | 'alias'
   | 'route_rule'
-  | 'policy';
+  | 'policy'
+  | 'budget';
 
 export class AlreadyExistsError extends SwitchyardError {
   readonly entity: Entity;

@@ -48,7 +48,7 @@ describe('GetDecision', () => {
   it('replays to the identical plan', async () => {
     const r = await route({ model: 'thrifty', max_output_tokens: 50 });
     const res = await call(c.router, 'GetDecision', { decision_id: r.decision_id, replay: true }, bearer(ACME_KEY));
-    expect(res.replay).toEqual({ identical: true, differences: [] });
+    expect(res.replay).toEqual({ identical: true, differences: [], policy_version: 'platform:0' });
   });
 
   it('is visible to admins, hidden from other tenants, and checks the id', async () => {

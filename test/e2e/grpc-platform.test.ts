@@ -126,10 +126,9 @@ describe('unimplemented methods', () => {
     void userMessage;
   });
 
-  it('AdminService GetPlatformPolicy answers UNIMPLEMENTED', async () => {
-    const err = await callError(c.admin, 'GetPlatformPolicy', {}, bearer(ADMIN_KEY));
-    expect(err.code).toBe(grpc.status.UNIMPLEMENTED);
-    expect(err.details).toMatch(/GetPlatformPolicy is not implemented yet/);
+  it('AdminService GetPlatformPolicy answers (version 0: no platform policy stored yet)', async () => {
+    const res = await call(c.admin, 'GetPlatformPolicy', {}, bearer(ADMIN_KEY));
+    expect(res.policy).toMatchObject({ version: '0', allowed_providers: [] });
   });
 });
 

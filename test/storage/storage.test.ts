@@ -12,7 +12,9 @@ import { tenantsSuite } from './suites/tenants.js';
 import { apiKeysSuite } from './suites/api-keys.js';
 import { configSuite } from './suites/config.js';
 import { policiesSuite } from './suites/policies.js';
+import { policyOverlaysSuite } from './suites/policy-overlays.js';
 import { decisionsSuite } from './suites/decisions.js';
+import { escrowSuite } from './suites/escrow.js';
 
 describe.each(BACKENDS)('storage on %s', (backend) => {
   const ctx = { backend } as StorageCtx;
@@ -34,5 +36,7 @@ describe.each(BACKENDS)('storage on %s', (backend) => {
   apiKeysSuite(ctx);
   configSuite(ctx);
   policiesSuite(ctx);
+  policyOverlaysSuite(ctx);
   decisionsSuite(ctx);
+  escrowSuite(ctx);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inputsOf, replay, requestFrom, storedPlan } from '../../src/routing/decision.js';
-import { plan, type RoutingSnapshot } from '../../src/routing/planner.js';
+import { NO_ENV, plan, type RoutingSnapshot } from '../../src/routing/planner.js';
 import { NO_REQUIREMENTS, type PlanRequest, type PlannerProvider } from '../../src/routing/types.js';
 import { catalogOf, model } from '../helpers/models.js';
 
@@ -27,7 +27,7 @@ const req: PlanRequest = {
 
 describe('decision records', () => {
   it('inputs survive JSON, bigints included', () => {
-    const stored = JSON.parse(JSON.stringify(inputsOf(req, new Map([['x', 'open']]))));
+    const stored = JSON.parse(JSON.stringify(inputsOf(req, { health: { endpoints: new Map(), circuits: new Map([['x', 'open']]) }, seed: 7 })));
     expect(requestFrom(stored)).toEqual(req);
     expect(stored.circuits).toEqual([['x', 'open']]);
   });
@@ -35,7 +35,7 @@ describe('decision records', () => {
   it('replays identically on the same state', () => {
     const s = snap();
     const stored = {
-      inputs: JSON.parse(JSON.stringify(inputsOf(req, new Map()))),
+      inputs: JSON.parse(JSON.stringify(inputsOf(req, NO_ENV))),
       plan: JSON.parse(JSON.stringify(storedPlan(plan(req, s)))),
       catalogVersion: 'v1',
       policyVersion: 'p1',
@@ -44,7 +44,7 @@ describe('decision records', () => {
   });
 
   it('names the differences and the versions that moved', () => {
-    const stored = { inputs: inputsOf(req, new Map()), plan: storedPlan(plan(req, snap())), catalogVersion: 'v1', policyVersion: 'p1' };
+    const stored = { inputs: inputsOf(req, NO_ENV), plan: storedPlan(plan(req, snap())), catalogVersion: 'v1', policyVersion: 'p1' };
     const r = replay(stored, snap([a], 'v2'));
     expect(r.identical).toBe(false);
     expect(r.differences[0]).toBe('catalog version: v1 → v2');
@@ -52,7 +52,7 @@ describe('decision records', () => {
   });
 
   it('reports a request the planner now refuses', () => {
-    const stored = { inputs: inputsOf({ ...req, model: 'openai/b' }, new Map()), plan: storedPlan(plan({ ...req, model: 'openai/b' }, snap())), catalogVersion: 'v1', policyVersion: 'p1' };
+    const stored = { inputs: inputsOf({ ...req, model: 'openai/b' }, NO_ENV), plan: storedPlan(plan({ ...req, model: 'openai/b' }, snap())), catalogVersion: 'v1', policyVersion: 'p1' };
     const r = replay(stored, snap([a], 'v2'));
     expect(r).toMatchObject({ identical: false });
     expect(r.differences[0]).toMatch(/refuses/);

@@ -42,6 +42,8 @@ const alias = new Map([
 ]);
 const withAlias = snapshot([provider('openai'), provider('anthropic'), provider('ollama', { local: true })], alias);
 
+const circuits = (entries: [string, string][]) => ({ health: { endpoints: new Map(), circuits: new Map(entries) }, seed: 0 });
+
 function errorOf(fn: () => unknown): SwitchyardError {
   try {
     fn();
@@ -88,8 +90,8 @@ describe('plan', () => {
     expect(plan({ ...base, model: 'smart', strategy: 'pinned' }, withAlias).candidates).toHaveLength(1);
   });
 
-  it('strategies of the routing engine answer UNIMPLEMENTED', () => {
-    expect(errorOf(() => plan({ ...base, strategy: 'fastest' }, all)).kind).toBe('unimplemented');
+  it('a strategy the planner does not know answers UNIMPLEMENTED', () => {
+    expect(errorOf(() => plan({ ...base, strategy: 'telepathic' as PlanRequest['strategy'] }, all)).kind).toBe('unimplemented');
   });
 
   const cases: Array<[string, Partial<PlanRequest>, RoutingSnapshot, string]> = [
@@ -144,10 +146,10 @@ describe('plan', () => {
   });
 
   it('excludes an endpoint whose circuit is open, keeps a half-open one', () => {
-    const p = plan({ ...base, model: 'smart' }, withAlias, new Map([['openai', 'open']]));
+    const p = plan({ ...base, model: 'smart' }, withAlias, circuits([['openai', 'open']]));
     expect(p.candidates.map((c) => c.provider)).toEqual(['anthropic']);
     expect(p.excluded.filter((e) => e.reason === 'circuit_open')).toHaveLength(2);
-    expect(plan({ ...base, model: 'smart' }, withAlias, new Map([['openai', 'half_open']])).candidates[0]!.provider).toBe('openai');
+    expect(plan({ ...base, model: 'smart' }, withAlias, circuits([['openai', 'half_open']])).candidates[0]!.provider).toBe('openai');
   });
 
   it('is deterministic: equal inputs give equal plans', () => {

@@ -4,6 +4,7 @@
 
 import { invalidField } from '../../errors.js';
 import { notify, type Db, type Queryable } from '../db.js';
+import { NotFoundError } from '../errors.js';
 import { pageSize, type Page } from './page.js';
 import { jsonParam } from './sql.js';
 
@@ -118,4 +119,48 @@ export async function listLatestPolicies(q: Queryable): Promise<Policy[]> {
     `SELECT DISTINCT ON (scope) ${COLUMNS} FROM policies ORDER BY scope, version DESC`,
   );
   return rows.map(toPolicy);
+}
+
+/** Body of the version DeleteTenantPolicy appends: history stays, the scope reads as "no policy". */
+export const TOMBSTONE = Object.freeze({ deleted: true });
+
+export function isTombstone(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as { deleted?: unknown }).deleted === true;
+}
+
+/**
+ * Appends `body` to `scope` unless the latest version carrying the same `source` already has
+ * exactly this body (jsonb equality: key order does not matter). Used to seed from the config
+ * file at start-up: a restart with an unchanged file adds nothing, and does not undo a change
+ * made through AdminService since the file was last seeded. Returns the new version, or null.
+ * Two replicas starting together serialise on the scope's lock, so only one appends.
+ */
+export function seedPolicy(db: Pick<Db, 'transaction'>, scope: string, body: { source: string } & Record<string, unknown>): Promise<Policy | null> {
+  assertScope(scope);
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [POLICY_LOCK_NAMESPACE, scope]);
+    const { rows } = await tx.query<{ same: boolean }>(
+      `SELECT body = $2::jsonb AS same FROM policies WHERE scope = $1 AND body->>'source' = $3
+        ORDER BY version DESC LIMIT 1`,
+      [scope, jsonParam(body), body.source],
+    );
+    if (rows[0]?.same) return null;
+    return appendPolicyInTx(tx, scope, body);
+  });
+}
+
+/**
+ * Deletes a tenant's policy by appending a tombstone version (old versions stay, so decisions
+ * made under them can still be replayed). NOT_FOUND when the tenant has no live policy.
+ */
+export function deleteTenantPolicy(db: Pick<Db, 'transaction'>, tenantId: string): Promise<Policy> {
+  const scope = tenantScope(tenantId);
+  assertScope(scope);
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [POLICY_LOCK_NAMESPACE, scope]);
+    const latest = await getLatestPolicy(tx, scope);
+    if (!latest || isTombstone(latest.body)) throw new NotFoundError('policy', scope);
+    // appendPolicyInTx takes the same (re-entrant) transaction lock again: harmless.
+    return appendPolicyInTx(tx, scope, TOMBSTONE);
+  });
 }

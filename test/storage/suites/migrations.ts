@@ -16,6 +16,9 @@ import { rejection, type StorageCtx } from './context.js';
 const EXPECTED_TABLES = [
   'aliases',
   'api_keys',
+  'budget_leases',
+  'budget_periods',
+  'budgets',
   'decisions',
   'model_overrides',
   'policies',
@@ -23,6 +26,7 @@ const EXPECTED_TABLES = [
   'route_rules',
   'schema_migrations',
   'tenants',
+  'usage_ledger',
 ];
 
 export function migrationsSuite(ctx: StorageCtx): void {

@@ -1,0 +1,242 @@
+// Escrow leases in Postgres: the only place budget money moves between "free" and "held by a
+// replica". Every function is one transaction.
+//
+// Lock order, everywhere: budget_periods rows (sorted by budget id, period start), then
+// budget_leases rows. Borrowing, returning, sweeping and flushing follow it, so they cannot
+// deadlock with each other.
+import { randomUUID } from 'node:crypto';
+import type { Db, Queryable } from '../store/db.js';
+import { sqlState, SQLSTATE } from '../store/db.js';
+import type { LeaseDelta } from './types.js';
+
+export interface BorrowRequest {
+  budgetId: string;
+  periodStart: Date;
+  /** The replica's open lease on this budget period, extended in place when still open. */
+  leaseId?: string;
+  replicaId: string;
+  /** Borrow up to this much… */
+  want: bigint;
+  /** …but at least this much, or nothing. */
+  need: bigint;
+  ttlMs: number;
+}
+
+export type BorrowResult =
+  | { kind: 'granted'; leaseId: string; granted: bigint }
+  | { kind: 'no_room'; free: bigint }
+  /** The budget was deleted meanwhile. */
+  | { kind: 'gone' };
+
+/**
+ * Moves money from a budget period's free pool into a lease: at least `need`, at most `want`,
+ * and never more than a quarter of what is free beyond `need`, so that near exhaustion one
+ * replica does not take what the others need. The row lock on the period serialises borrowers;
+ * the check `spent + leased + grant <= limit` under that lock is what makes overspending
+ * impossible.
+ */
+export async function borrow(db: Db, r: BorrowRequest): Promise<BorrowResult> {
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.query(
+        'INSERT INTO budget_periods (budget_id, period_start) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        [r.budgetId, r.periodStart],
+      );
+      const { rows } = await tx.query<{ limit_pico: bigint; spent: bigint; leased: bigint }>(
+        `SELECT b.limit_pico, p.spent, p.leased
+           FROM budget_periods p JOIN budgets b ON b.id = p.budget_id
+          WHERE p.budget_id = $1 AND p.period_start = $2
+          FOR UPDATE OF p FOR SHARE OF b`,
+        [r.budgetId, r.periodStart],
+      );
+      const row = rows[0];
+      if (!row) return { kind: 'gone' } as const;
+      const free = row.limit_pico - row.spent - row.leased;
+      if (free < r.need) return { kind: 'no_room', free: free < 0n ? 0n : free } as const;
+      const share = free / 4n > r.need ? free / 4n : r.need;
+      const granted = r.want < share ? (r.want > r.need ? r.want : r.need) : share;
+      await tx.query('UPDATE budget_periods SET leased = leased + $3 WHERE budget_id = $1 AND period_start = $2', [
+        r.budgetId,
+        r.periodStart,
+        granted,
+      ]);
+      if (r.leaseId) {
+        const extended = await tx.query(
+          `UPDATE budget_leases SET granted = granted + $2, expires_at = now() + make_interval(secs => $3::float8 / 1000)
+            WHERE id = $1 AND state = 'open'`,
+          [r.leaseId, granted, r.ttlMs],
+        );
+        if (extended.rowCount === 1) return { kind: 'granted', leaseId: r.leaseId, granted } as const;
+      }
+      const leaseId = randomUUID();
+      await tx.query(
+        `INSERT INTO budget_leases (id, budget_id, period_start, replica_id, granted, expires_at)
+         VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::float8 / 1000))`,
+        [leaseId, r.budgetId, r.periodStart, r.replicaId, granted, r.ttlMs],
+      );
+      return { kind: 'granted', leaseId, granted } as const;
+    });
+  } catch (err) {
+    if (sqlState(err) === SQLSTATE.foreignKeyViolation) return { kind: 'gone' };
+    throw err;
+  }
+}
+
+/**
+ * Gives `amount` of an open lease back to its budget period; `close` also ends the lease (the
+ * caller has flushed all its consumption and holds nothing on it). A lease that was swept
+ * meanwhile already gave its money back: nothing happens. Returns whether the lease was open.
+ */
+export async function giveBack(db: Db, leaseId: string, amount: bigint, close: boolean): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ budget_id: string; period_start: Date }>(
+      `SELECT budget_id, period_start FROM budget_leases WHERE id = $1 AND state = 'open'`,
+      [leaseId],
+    );
+    const lease = rows[0];
+    if (!lease) return false;
+    await tx.query('SELECT 1 FROM budget_periods WHERE budget_id = $1 AND period_start = $2 FOR UPDATE', [
+      lease.budget_id,
+      lease.period_start,
+    ]);
+    const updated = await tx.query(
+      `UPDATE budget_leases
+          SET granted = granted - $2,
+              state = CASE WHEN $3::boolean THEN 'returned' ELSE state END,
+              closed_at = CASE WHEN $3::boolean THEN now() ELSE closed_at END
+        WHERE id = $1 AND state = 'open'`,
+      [leaseId, amount, close],
+    );
+    if (updated.rowCount !== 1) return false;
+    if (amount > 0n) {
+      await tx.query('UPDATE budget_periods SET leased = leased - $3 WHERE budget_id = $1 AND period_start = $2', [
+        lease.budget_id,
+        lease.period_start,
+        amount,
+      ]);
+    }
+    return true;
+  });
+}
+
+/** Keeps a live replica's leases from being swept. Returns how many are open. */
+export async function renewLeases(db: Queryable, replicaId: string, ttlMs: number): Promise<number> {
+  const r = await db.query(
+    `UPDATE budget_leases SET expires_at = now() + make_interval(secs => $2::float8 / 1000)
+      WHERE replica_id = $1 AND state = 'open'`,
+    [replicaId, ttlMs],
+  );
+  return r.rowCount;
+}
+
+export interface SweptLease {
+  leaseId: string;
+  budgetId: string;
+  periodStart: Date;
+  replicaId: string;
+  abandoned: bigint;
+}
+
+/**
+ * Returns the money of leases whose replica stopped renewing them (it crashed or lost the
+ * database) to their budgets, and records it: state 'swept', `abandoned` = what the lease
+ * held beyond its flushed consumption. Safe on every replica at once.
+ */
+export async function sweepExpiredLeases(db: Db, limit = 200): Promise<SweptLease[]> {
+  const { rows: expired } = await db.query<{ budget_id: string; period_start: Date }>(
+    `SELECT DISTINCT budget_id, period_start FROM budget_leases
+      WHERE state = 'open' AND expires_at < now()
+      ORDER BY budget_id, period_start LIMIT $1`,
+    [limit],
+  );
+  const swept: SweptLease[] = [];
+  for (const period of expired) {
+    const got = await db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM budget_periods WHERE budget_id = $1 AND period_start = $2 FOR UPDATE', [
+        period.budget_id,
+        period.period_start,
+      ]);
+      const { rows } = await tx.query<{ id: string; replica_id: string; abandoned: bigint }>(
+        `UPDATE budget_leases
+            SET state = 'swept', abandoned = GREATEST(granted - consumed, 0), closed_at = now()
+          WHERE budget_id = $1 AND period_start = $2 AND state = 'open' AND expires_at < now()
+          RETURNING id, replica_id, abandoned`,
+        [period.budget_id, period.period_start],
+      );
+      const total = rows.reduce((s, r) => s + r.abandoned, 0n);
+      if (total > 0n) {
+        await tx.query(
+          'UPDATE budget_periods SET leased = GREATEST(leased - $3, 0) WHERE budget_id = $1 AND period_start = $2',
+          [period.budget_id, period.period_start, total],
+        );
+      }
+      return rows.map((r) => ({
+        leaseId: r.id,
+        budgetId: period.budget_id,
+        periodStart: period.period_start,
+        replicaId: r.replica_id,
+        abandoned: r.abandoned,
+      }));
+    });
+    swept.push(...got);
+  }
+  return swept;
+}
+
+/**
+ * Applies settled consumption to leases and budget periods, inside the ledger writer's
+ * transaction (so the ledger rows and the money they explain commit together). Consumption
+ * on a lease that was swept meanwhile had already been handed back to the pool: it is counted
+ * as spent and as overage, never lost.
+ */
+export async function applyLeaseDeltas(tx: Queryable, deltas: readonly LeaseDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
+  const byLease = new Map<string, LeaseDelta>();
+  for (const d of deltas) {
+    const prev = byLease.get(d.leaseId);
+    byLease.set(d.leaseId, prev ? { ...prev, consumed: prev.consumed + d.consumed, overage: prev.overage + d.overage } : { ...d });
+  }
+  const merged = [...byLease.values()];
+  const periodKey = (d: { budgetId: string; periodStart: Date }) => `${d.budgetId}\u0000${d.periodStart.toISOString()}`;
+  const periods = [...new Map(merged.map((d) => [periodKey(d), d])).values()].sort((a, b) =>
+    a.budgetId < b.budgetId ? -1 : a.budgetId > b.budgetId ? 1 : a.periodStart.getTime() - b.periodStart.getTime(),
+  );
+  // Lock order: periods (sorted), then leases.
+  await tx.query(
+    `SELECT 1 FROM budget_periods p
+       JOIN unnest($1::text[], $2::timestamptz[]) AS x(budget_id, period_start)
+         ON p.budget_id = x.budget_id AND p.period_start = x.period_start
+      ORDER BY p.budget_id, p.period_start
+      FOR UPDATE OF p`,
+    [periods.map((p) => p.budgetId), periods.map((p) => p.periodStart)],
+  );
+  const { rows } = await tx.query<{ id: string; state: string }>(
+    `UPDATE budget_leases l SET consumed = l.consumed + x.consumed
+       FROM unnest($1::uuid[], $2::int8[]) AS x(id, consumed)
+      WHERE l.id = x.id
+      RETURNING l.id, l.state`,
+    [merged.map((d) => d.leaseId), merged.map((d) => d.consumed)],
+  );
+  const open = new Set(rows.filter((r) => r.state === 'open').map((r) => r.id));
+  const sums = new Map<string, { budgetId: string; periodStart: Date; spent: bigint; leased: bigint; overage: bigint }>();
+  for (const d of merged) {
+    const k = periodKey(d);
+    const s = sums.get(k) ?? { budgetId: d.budgetId, periodStart: d.periodStart, spent: 0n, leased: 0n, overage: 0n };
+    s.spent += d.consumed + d.overage;
+    if (open.has(d.leaseId)) {
+      s.leased += d.consumed;
+      s.overage += d.overage;
+    } else {
+      s.overage += d.consumed + d.overage;
+    }
+    sums.set(k, s);
+  }
+  const list = [...sums.values()];
+  await tx.query(
+    `UPDATE budget_periods p
+        SET spent = p.spent + x.spent, leased = GREATEST(p.leased - x.leased, 0), overage = p.overage + x.overage
+       FROM unnest($1::text[], $2::timestamptz[], $3::int8[], $4::int8[], $5::int8[]) AS x(budget_id, period_start, spent, leased, overage)
+      WHERE p.budget_id = x.budget_id AND p.period_start = x.period_start`,
+    [list.map((s) => s.budgetId), list.map((s) => s.periodStart), list.map((s) => s.spent), list.map((s) => s.leased), list.map((s) => s.overage)],
+  );
+}
