@@ -14,6 +14,12 @@ import { Role } from '../gen/switchyard/v1/common_pb.js';
 import { RouteRequestSchema } from '../gen/switchyard/v1/router_pb.js';
 import { unaryLoad, unaryOnce, type LoadResult } from './lib/grpc-load.js';
 import { benchDb } from './lib/bench-db.js';
+import { compileForBench, ROOT } from './lib/compile.js';
+
+// Every server runs as shipped JavaScript (bench/lib/compile.ts); BENCH_TSX=1: under tsx.
+const compiled = process.env.BENCH_TSX === '1' ? undefined : compileForBench(['bench/route-server.ts']);
+const SERVER_ARGS = (mode: string) =>
+  compiled ? [join(compiled, 'bench', 'route-server.js'), mode] : ['--import', 'tsx', 'bench/route-server.ts', mode];
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
@@ -54,7 +60,8 @@ const request = Buffer.from(
 );
 
 async function spawnServer(mode: 'switchyard' | 'echo' | 'grpc-service', env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/route-server.ts', mode], {
+  const child = spawn(process.execPath, SERVER_ARGS(mode), {
+    cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -19,11 +19,13 @@ import { getTenant } from '../store/repos/tenants.js';
 import { POLICY_CHANNEL } from '../store/repos/policies.js';
 import { KeyVault } from './key-vault.js';
 import { DecisionWriter } from './decision-writer.js';
+import { configKeyId } from './budget-config.js';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ESCROW, EscrowEngine, type EscrowOptions } from '../budget/escrow.js';
 import { hostname } from 'node:os';
 import { LedgerWriter } from '../ledger/writer.js';
 import { seedFromConfig, storedKeyCount } from './seed.js';
+import { preloadTokenizers } from '../routing/tokenizer.js';
 import { CONFIG_CHANNEL, RELOAD_BACKSTOP_MS, RuntimeState } from './state.js';
 
 export interface AppOptions {
@@ -48,7 +50,7 @@ export interface App {
 
 /** Pending work shown in UNIMPLEMENTED messages, so callers know it is coming, not broken. */
 const ROUTER_PENDING = 'not built in this version';
-const ADMIN_PENDING = 'policies, budgets and usage arrive with the routing-engine and money milestones';
+const ADMIN_PENDING = 'not built in this version';
 /** AdminService methods a tenant key may call (for its own tenant). */
 const TENANT_ADMIN_METHODS = new Set(['QueryUsage']);
 
@@ -84,6 +86,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
     state.money = { escrow, ledger, budgetsFor: (t, k, w) => state.budgetsFor(t, k, w) };
     escrow.start();
     await state.reload();
+    // OpenAI's tokenizer is built once, before serving, when an OpenAI-family provider is configured.
+    await preloadTokenizers(state.snapshot().providers);
     // Admin changes made on another replica arrive by NOTIFY; a periodic re-read backs it up.
     const reloadQuietly = () => void state.reload().catch((err) => log.warn('routing state reload failed', { error: err }));
     const unlistenConfig = await db.listen(CONFIG_CHANNEL, reloadQuietly);
@@ -214,7 +218,7 @@ function staticKeys(config: ResolvedConfig): Map<string, Principal> {
   const keys = new Map<string, Principal>();
   if (config.adminKeyHash) keys.set(config.adminKeyHash, { tenant: '', admin: true, keyId: 'bootstrap-admin' });
   for (const k of config.keys) {
-    keys.set(k.hash, { tenant: k.tenant, admin: false, keyId: `config:${k.tenant}:${k.name || k.hash.slice(0, 8)}` });
+    keys.set(k.hash, { tenant: k.tenant, admin: false, keyId: configKeyId(k) });
   }
   return keys;
 }

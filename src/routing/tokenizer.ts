@@ -14,18 +14,20 @@
 // 20,000-letter run with no space took 51 s here, which any caller could send. Pre-tokens
 // longer than MAX_PIECE characters are therefore encoded in MAX_PIECE slices (a slice boundary
 // can only stop a merge, so the count can only grow: the estimate errs on the side of
-// reserving more). Exact counting stops after EXACT_CHAR_BUDGET characters per request (~1.5 ms
+// reserving more). Exact counting stops after EXACT_CHAR_BUDGET characters per request (~0.5 ms
 // of prose); the rest is extrapolated at the rate measured on the counted part (never below
 // the heuristic's 1 token per 4 characters) plus EXTRAPOLATION_MARGIN, and the tokenizer
 // name says so ("o200k_base+extrapolated").
 import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
 import type { ModelEntry } from '../catalog/types.js';
-import { estimateInputTokens, HEURISTIC_TOKENIZER, TOKENS_PER_IMAGE, type EstimableMessage } from './estimate.js';
+import { estimateInputTokens, estimateTextTokens, HEURISTIC_TOKENIZER, TOKENS_PER_IMAGE, type EstimableMessage } from './estimate.js';
+import type { RoutingSnapshot } from './planner.js';
+import { matchRoute } from './routes.js';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
 export const MAX_PIECE = 48;
-export const EXACT_CHAR_BUDGET = 16_384;
+export const EXACT_CHAR_BUDGET = 8_192;
 /** Relative margin on extrapolated tokens: content changes along a long prompt. */
 export const EXTRAPOLATION_MARGIN = 0.1;
 /** OpenAI cookbook (num_tokens_from_messages, gpt-4o and later, gpt-4, gpt-3.5-turbo-0613+). */
@@ -57,6 +59,9 @@ export class TokenCounter {
   readonly #enc: Tiktoken;
   readonly #split: RegExp;
   readonly #memo = new Map<string, number>();
+  /** The encoder's byte-sequence → rank table (js-tiktoken keeps it as "b1,b2,..." keys). */
+  readonly #ranks: Map<string, number> | undefined;
+  readonly #utf8 = new TextEncoder();
   static readonly MEMO_LIMIT = 200_000;
 
   constructor(
@@ -65,14 +70,44 @@ export class TokenCounter {
   ) {
     this.#enc = new Tiktoken(ranks);
     this.#split = new RegExp(ranks.pat_str, 'gu');
+    // encode() compiles two regular expressions per call, which dominated the cost of a
+    // word not seen before; the merge below runs on the encoder's own table instead (the same
+    // rule: merge the lowest-ranked adjacent pair, leftmost first). js-tiktoken 1.0.21 keeps
+    // the table in `rankMap`; without it, encode() is used.
+    const table = (this.#enc as unknown as { rankMap?: unknown }).rankMap;
+    this.#ranks = table instanceof Map ? (table as Map<string, number>) : undefined;
   }
 
   /** Tokens of `text` as ordinary text (special-token strings are counted as plain text, as the APIs do). */
   count(text: string): number {
     let n = 0;
-    this.#split.lastIndex = 0;
-    for (const m of text.matchAll(this.#split)) n += this.#piece(m[0]);
+    const split = this.#split;
+    split.lastIndex = 0;
+    for (let m = split.exec(text); m !== null; m = split.exec(text)) n += this.#piece(m[0]);
     return n;
+  }
+
+  /** Tokens of one pre-token's bytes: js-tiktoken's bytePairMerge, counting only. */
+  #merge(bytes: Uint8Array): number {
+    const ranks = this.#ranks!;
+    const key = (a: number, b: number) => bytes.subarray(a, b).join(',');
+    if (ranks.has(key(0, bytes.length))) return 1;
+    // bounds[k] is where part k starts; the last entry is the end.
+    const bounds = Array.from({ length: bytes.length + 1 }, (_, k) => k);
+    while (bounds.length > 2) {
+      let best = -1;
+      let bestRank = Infinity;
+      for (let k = 0; k < bounds.length - 2; k++) {
+        const r = ranks.get(key(bounds[k]!, bounds[k + 2]!));
+        if (r !== undefined && r < bestRank) {
+          bestRank = r;
+          best = k;
+        }
+      }
+      if (best < 0) break;
+      bounds.splice(best + 1, 1);
+    }
+    return bounds.length - 1;
   }
 
   #piece(p: string): number {
@@ -83,7 +118,7 @@ export class TokenCounter {
       let j = Math.min(i + MAX_PIECE, p.length);
       // Never split a surrogate pair.
       if (j < p.length && (p.charCodeAt(j - 1) & 0xfc00) === 0xd800) j--;
-      n += this.#enc.encode(p.slice(i, j), [], []).length;
+      n += this.#ranks ? this.#merge(this.#utf8.encode(p.slice(i, j))) : this.#enc.encode(p.slice(i, j), [], []).length;
       i = j;
     }
     if (this.#memo.size >= TokenCounter.MEMO_LIMIT) this.#memo.clear();
@@ -95,6 +130,7 @@ export class TokenCounter {
 // Process-wide: encoders are immutable once built, and building one is the expensive part.
 const ready = new Map<EncodingName, TokenCounter>();
 const loading = new Map<EncodingName, Promise<TokenCounter>>();
+const scheduled = new Set<EncodingName>();
 
 async function ranksOf(name: EncodingName): Promise<TiktokenBPE> {
   // Only the rank file needed is imported (each is 1-2.3 MB of JS).
@@ -124,12 +160,10 @@ export function loadTokenizer(name: EncodingName): Promise<TokenCounter> {
 export function tokenizerIfReady(name: EncodingName): TokenCounter | undefined {
   const c = ready.get(name);
   if (c) return c;
-  if (!loading.has(name)) {
+  if (!loading.has(name) && !scheduled.has(name)) {
+    scheduled.add(name);
     // Off the current request; the build blocks the event loop once (~0.3-0.6 s).
-    setImmediate(() => void loadTokenizer(name).catch(() => undefined));
-    loading.set(name, new Promise(() => undefined));
-    loading.delete(name);
-    setImmediate(() => void loadTokenizer(name).catch(() => undefined));
+    setImmediate(() => void loadTokenizer(name).catch(() => undefined).finally(() => scheduled.delete(name)));
   }
   return undefined;
 }
@@ -200,4 +234,36 @@ class TextBudget {
     const rate = Math.max(this.#countedTokens / Math.max(this.#countedChars, 1), 0.25);
     return Math.ceil(this.skipped * rate * (1 + EXTRAPOLATION_MARGIN));
   }
+}
+
+/**
+ * The tokenizer for a request, chosen BEFORE planning (plan() is pure and takes one input
+ * count): the model the request names, else the first target of the alias it names, else the
+ * target of the route rule that serves it. An alias mixing vendors is counted with its first
+ * target's tokenizer for every candidate.
+ */
+export function encodingForRequest(
+  snap: Pick<RoutingSnapshot, 'catalog' | 'aliases' | 'preferredVendors' | 'routes'>,
+  model: string,
+  who: { tenant?: string; workerId?: string; taskType?: string },
+): EncodingName | undefined {
+  let name = model;
+  if (name === '') {
+    const rule = matchRoute(snap.routes, who.tenant ?? '', who.workerId ?? '', who.taskType ?? '');
+    if (!rule) return undefined;
+    name = rule.target;
+  }
+  const alias = snap.aliases.get(name);
+  if (alias) name = alias.targets[0]?.model ?? '';
+  return encodingFor(snap.catalog.resolve(name, snap.preferredVendors));
+}
+
+/** Embed inputs: the sum of each text's tokens, no chat framing. */
+export function countTextTokens(texts: readonly string[], encoding: EncodingName | undefined): InputEstimate {
+  const counter = encoding ? tokenizerIfReady(encoding) : undefined;
+  if (!counter) return { inputTokens: estimateTextTokens(texts), tokenizer: HEURISTIC_TOKENIZER };
+  const budget = new TextBudget(counter);
+  let tokens = 0;
+  for (const t of texts) tokens += budget.count(t);
+  return { inputTokens: tokens + budget.extrapolated(), tokenizer: budget.skipped > 0 ? `${counter.name}+extrapolated` : counter.name };
 }

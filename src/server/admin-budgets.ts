@@ -83,8 +83,11 @@ async function validBudget(d: BudgetDeps, b: pb.Budget | undefined, idRequired: 
     v.throwIfAny();
   }
   const budget = b!;
-  if (idRequired || budget.id) {
-    if (!ID.test(budget.id)) v.add('budget.id', 'must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  // Update names an existing budget (config ones have ids like "config:acme:tenant:month");
+  // a new id must be plain.
+  if (idRequired && !budget.id) v.add('budget.id', 'is required: it names the budget to replace');
+  if (!idRequired && budget.id && !ID.test(budget.id)) {
+    v.add('budget.id', 'must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit');
   }
   const scope = SCOPES[budget.scope];
   const period = PERIODS[budget.period];

@@ -1,7 +1,7 @@
 // AdminService: tenants, API keys, providers (bring-your-own keys), model overrides, aliases
-// and route rules, stored in Postgres/PGlite. Changes that affect routing rebuild this
-// replica's snapshot at once. Policies, budgets and usage are built by later milestones and
-// answer UNIMPLEMENTED until then (see guard.ts).
+// and route rules, stored in Postgres/PGlite; policies (admin-policies.ts), budgets and usage
+// (admin-budgets.ts). Changes that affect routing rebuild this replica's snapshot at once and
+// reach the other replicas by NOTIFY.
 import { randomBytes } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';

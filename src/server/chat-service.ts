@@ -12,7 +12,7 @@ import {
   type RouterService,
 } from '../../gen/switchyard/v1/router_pb.js';
 import { costOf } from '../ledger/pricing.js';
-import { estimateInputTokens, HEURISTIC_TOKENIZER } from '../routing/estimate.js';
+import { countInputTokens, countTextTokens, encodingForRequest } from '../routing/tokenizer.js';
 import { executeChat, executeEmbed, type ExecEvent, type ExecutorDeps } from '../routing/executor.js';
 import { plan, type PlanEnv, type RoutingSnapshot } from '../routing/planner.js';
 import { planEnvFor } from '../routing/seed.js';
@@ -96,13 +96,15 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
         // "error": a candidate that cannot take every parameter set is excluded, with a reason.
         requirements.requiredParameters = [...requirements.requiredParameters, ...chat.setParameters];
       }
-      const inputTokens = estimateInputTokens(estimableMessages(req.messages));
+      // The tokenizer of the model the request resolves to (tiktoken for OpenAI's, else the heuristic).
+      const input = countInputTokens(estimableMessages(req.messages), encodingForRequest(snap, req.model, who));
+      const inputTokens = input.inputTokens;
       const planReq: PlanRequest = {
         model: req.model,
         ...who,
         kind: 'chat',
         inputTokens,
-        tokenizer: HEURISTIC_TOKENIZER,
+        tokenizer: input.tokenizer,
         maxOutputTokens: chat.options.maxOutputTokens ?? 0,
         requirements,
         sensitivity: privacy.sensitivity,
@@ -225,13 +227,14 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       const privacy = planPrivacy(req.context, requirementsFromProto(req.requirements));
       const requirements = { ...privacy.requirements };
       if (req.dimensions > 0n) requirements.capabilities = [...requirements.capabilities, 'embedding_dimensions'];
-      const inputTokens = Math.ceil(bytes / 4);
+      const input = countTextTokens(req.inputs, encodingForRequest(snap, req.model, who));
+      const inputTokens = input.inputTokens;
       const planReq: PlanRequest = {
         model: req.model,
         ...who,
         kind: 'embedding',
         inputTokens,
-        tokenizer: HEURISTIC_TOKENIZER,
+        tokenizer: input.tokenizer,
         maxOutputTokens: 0,
         requirements,
         sensitivity: privacy.sensitivity,

@@ -56,8 +56,14 @@ export function requirementsFromProto(r: ProtoRequirements | undefined): Require
   };
 }
 
+/** Role names as chat APIs spell them (exact tokenizers count the role's tokens). */
+const ROLE_NAMES = ['user', 'system', 'user', 'assistant', 'tool'];
+
 export function estimableMessages(messages: readonly Message[]): EstimableMessage[] {
   return messages.map((m) => ({
+    role: ROLE_NAMES[m.role] ?? 'user',
+    name: m.name,
+    toolCallId: m.toolCallId,
     content: m.content,
     parts: m.parts.map((p) =>
       p.part.case === 'text' ? { text: p.part.value } : { image: p.part.case === 'image' },

@@ -3,7 +3,7 @@
 // clients in any language can branch on. Unknown errors become INTERNAL with no internals.
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { BadRequestSchema, ErrorInfoSchema } from '../../gen/google/rpc/error_details_pb.js';
+import { BadRequestSchema, ErrorInfoSchema, QuotaFailureSchema } from '../../gen/google/rpc/error_details_pb.js';
 import { SwitchyardError, type ErrorKind } from '../errors.js';
 import { UpstreamError, type UpstreamErrorKind } from '../providers/errors.js';
 
@@ -55,6 +55,15 @@ export function toConnectError(err: unknown, log?: ErrorLogger): ConnectError {
         desc: BadRequestSchema,
         value: create(BadRequestSchema, {
           fieldViolations: err.violations.map((v) => ({ field: v.field, description: v.description })),
+        }),
+      });
+    }
+    if (err.reason === 'BUDGET_EXHAUSTED') {
+      // The standard detail quota-aware clients look for: which budget ran out.
+      details.push({
+        desc: QuotaFailureSchema,
+        value: create(QuotaFailureSchema, {
+          violations: [{ subject: `budget:${err.metadata.budget_id ?? ''}`, description: err.message }],
         }),
       });
     }

@@ -21,7 +21,7 @@ import {
 } from '../../gen/switchyard/v1/router_pb.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { SwitchyardError } from '../errors.js';
-import { estimateInputTokens, HEURISTIC_TOKENIZER } from '../routing/estimate.js';
+import { countInputTokens, encodingForRequest } from '../routing/tokenizer.js';
 import { plan, type RoutingSnapshot } from '../routing/planner.js';
 import { planEnvFor } from '../routing/seed.js';
 import { effectiveFor, type PolicySnapshot } from '../routing/policy.js';
@@ -72,12 +72,14 @@ export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof Rou
 
       // Privacy labels (sensitivity, local_required, modality, findings) become planner inputs.
       const privacy = planPrivacy(req.context, requirementsFromProto(req.requirements));
+      // The tokenizer of the model the request resolves to (tiktoken for OpenAI's, else the heuristic).
+      const input = countInputTokens(estimableMessages(req.messages), encodingForRequest(snap, req.model, who));
       const planReq: PlanRequest = {
         model: req.model,
         ...who,
         kind: kindFromProto(req.kind),
-        inputTokens: estimateInputTokens(estimableMessages(req.messages)),
-        tokenizer: HEURISTIC_TOKENIZER,
+        inputTokens: input.inputTokens,
+        tokenizer: input.tokenizer,
         maxOutputTokens: Number(req.maxOutputTokens),
         requirements: privacy.requirements,
         sensitivity: privacy.sensitivity,

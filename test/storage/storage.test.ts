@@ -15,6 +15,8 @@ import { policiesSuite } from './suites/policies.js';
 import { policyOverlaysSuite } from './suites/policy-overlays.js';
 import { decisionsSuite } from './suites/decisions.js';
 import { escrowSuite } from './suites/escrow.js';
+import { budgetsSuite } from './suites/budgets.js';
+import { usageSuite } from './suites/usage.js';
 
 describe.each(BACKENDS)('storage on %s', (backend) => {
   const ctx = { backend } as StorageCtx;
@@ -39,4 +41,6 @@ describe.each(BACKENDS)('storage on %s', (backend) => {
   policyOverlaysSuite(ctx);
   decisionsSuite(ctx);
   escrowSuite(ctx);
+  budgetsSuite(ctx);
+  usageSuite(ctx);
 });
