@@ -4,15 +4,16 @@
 import type { Capability } from '../catalog/types.js';
 import { plan, type PlanEnv, type RoutingSnapshot } from './planner.js';
 import { healthFromStored, storedHealth, type StoredHealth } from './health.js';
-import type { Plan, PlanRequest, Requirements } from './types.js';
+import { NO_REQUIREMENTS, type Plan, type PlanRequest, type Requirements } from './types.js';
 import { effectiveFor } from './policy.js';
 
 export interface DecisionInputs {
   request: Omit<PlanRequest, 'requirements'> & {
-    requirements: Omit<Requirements, 'maxPricePerMillionTokens'> & { maxPricePerMillionTokens: string };
+    /** Only the requirements that differ from NO_REQUIREMENTS (older records: all of them). */
+    requirements?: Partial<Omit<Requirements, 'maxPricePerMillionTokens'> & { maxPricePerMillionTokens: string }>;
   };
-  /** Endpoints whose breaker was not closed when the plan was made. */
-  circuits: [string, string][];
+  /** Endpoints whose breaker was not closed when the plan was made (absent: none). */
+  circuits?: [string, string][];
   /** The planner's seed (seed.ts); absent in records older than the routing engine (→ 0). */
   seed?: number;
   /** Health of the endpoints the plan considered, quantised as the planner read it. */
@@ -46,12 +47,11 @@ export function inputsOf(req: PlanRequest, env: PlanEnv, context?: Record<string
   const health = env.health.endpoints.size === 0
     ? []
     : storedHealth(env.health, p ? [...p.candidates.map((c) => ({ provider: c.provider, model: c.model.id })), ...p.excluded] : endpointsOf(env));
+  const requirements = setRequirements(req.requirements);
+  const { requirements: _all, ...rest } = req;
   return {
-    request: {
-      ...req,
-      requirements: { ...req.requirements, maxPricePerMillionTokens: req.requirements.maxPricePerMillionTokens.toString() },
-    },
-    circuits: circuits.size === 0 ? [] : [...circuits.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    request: requirements ? { ...rest, requirements } : rest,
+    ...(circuits.size === 0 ? {} : { circuits: [...circuits.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) }),
     seed: env.seed,
     ...(health.length > 0 ? { health } : {}),
     ...(context ? { context: withoutEmpty(context) } : {}),
@@ -67,7 +67,22 @@ function endpointsOf(env: PlanEnv): { provider: string; model: string }[] {
 
 /** The env a stored decision was planned with. */
 export function envFrom(inputs: DecisionInputs): PlanEnv {
-  return { health: healthFromStored(inputs.health, inputs.circuits), seed: inputs.seed ?? 0 };
+  return { health: healthFromStored(inputs.health, inputs.circuits ?? []), seed: inputs.seed ?? 0 };
+}
+
+/**
+ * A record is written for ~every request, so only requirements that were set are stored
+ * (most requests set none); requestFrom() restores the defaults.
+ */
+function setRequirements(r: Requirements): DecisionInputs['request']['requirements'] | undefined {
+  let out: NonNullable<DecisionInputs['request']['requirements']> | undefined;
+  for (const key of Object.keys(r) as (keyof Requirements)[]) {
+    const v = r[key];
+    if (Array.isArray(v) ? v.length === 0 : v === NO_REQUIREMENTS[key]) continue;
+    out ??= {};
+    (out as Record<string, unknown>)[key] = typeof v === 'bigint' ? v.toString() : v;
+  }
+  return out;
 }
 
 /** Records are written on ~every request: empty context fields are not worth storing. */
@@ -82,12 +97,14 @@ function withoutEmpty(o: Record<string, unknown>): Record<string, unknown> {
 
 export function requestFrom(inputs: DecisionInputs): PlanRequest {
   const r = inputs.request;
+  const set = r.requirements ?? {};
   return {
     ...r,
     requirements: {
-      ...r.requirements,
-      capabilities: r.requirements.capabilities as Capability[],
-      maxPricePerMillionTokens: BigInt(r.requirements.maxPricePerMillionTokens),
+      ...NO_REQUIREMENTS,
+      ...set,
+      capabilities: (set.capabilities ?? []) as Capability[],
+      maxPricePerMillionTokens: BigInt(set.maxPricePerMillionTokens ?? '0'),
     },
   };
 }
@@ -112,6 +129,61 @@ export function storedPlan(p: Plan): StoredPlan {
     })),
     excluded: p.excluded.map((e) => ({ provider: e.provider, model: e.model, reason: e.reason, detail: e.detail })),
     estimate: estimateOf(p.estimate),
+  };
+}
+
+/**
+ * The plan as stored: positional tuples, request-wide estimate fields once, the plan's own
+ * estimate left out (it is the first candidate's). About half the bytes of StoredPlan, on a
+ * record written for ~every request. planFromRecord() reads it back (and older records).
+ */
+export interface PlanRecord {
+  v: 2;
+  resolved: string;
+  strategy: string;
+  /** Estimated input tokens and how they were counted (the same for every candidate). */
+  input: [number, string];
+  /** [provider, model, upstreamModel, maxOutputTokens, inputCost, maxCost] */
+  c: [string, string, string, number, string, string][];
+  /** [provider, model, reason, detail] */
+  x?: [string, string, string, string][];
+}
+
+export function planRecord(p: Plan): PlanRecord {
+  return {
+    v: 2,
+    resolved: p.resolved,
+    strategy: p.strategy,
+    input: [p.estimate.inputTokens, p.estimate.tokenizer],
+    c: p.candidates.map((c) => [
+      c.provider,
+      c.model.id,
+      c.model.upstreamModel,
+      c.estimate.maxOutputTokens,
+      c.estimate.inputCost.toString(),
+      c.estimate.maxCost.toString(),
+    ]),
+    ...(p.excluded.length > 0 ? { x: p.excluded.map((e) => [e.provider, e.model, e.reason, e.detail] as [string, string, string, string]) } : {}),
+  };
+}
+
+/** A stored plan in either format (PlanRecord, or the StoredPlan of older records). */
+export function planFromRecord(stored: unknown): StoredPlan {
+  const r = stored as PlanRecord | StoredPlan;
+  if (!('v' in r) || r.v !== 2) return r as StoredPlan;
+  const [inputTokens, tokenizer] = r.input;
+  const candidates = r.c.map(([provider, model, upstreamModel, maxOutputTokens, inputCost, maxCost]) => ({
+    provider,
+    model,
+    upstreamModel,
+    estimate: { inputTokens, maxOutputTokens, inputCost, maxCost, tokenizer },
+  }));
+  return {
+    resolved: r.resolved,
+    strategy: r.strategy,
+    candidates,
+    excluded: (r.x ?? []).map(([provider, model, reason, detail]) => ({ provider, model, reason, detail })),
+    estimate: candidates[0]?.estimate ?? { inputTokens, maxOutputTokens: 0, inputCost: '0', maxCost: '0', tokenizer },
   };
 }
 

@@ -1,6 +1,6 @@
 // Chat and Embed: plan, then execute over the plan's candidates through the provider
 // adapters, streaming typed events back. Both ports serve this one implementation.
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '../ids.js';
 import { create } from '@bufbuild/protobuf';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import {
@@ -24,7 +24,7 @@ import { planPrivacy } from './policy-convert.js';
 import { effectiveFor } from '../routing/policy.js';
 import { checkModel, checkRequestId, checkRequirements, Violations } from './validate.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { inputsOf, storedPlan } from '../routing/decision.js';
+import { inputsOf, planRecord } from '../routing/decision.js';
 import type { Plan, PlanRequest } from '../routing/types.js';
 import type { DecisionRow } from '../store/repos/decisions.js';
 import { principalOf } from './guard.js';
@@ -69,7 +69,7 @@ export function decisionRow(
     policyVersion: effectiveFor(snap, req.tenant).version,
     catalogVersion: snap.catalog.version,
     inputs: inputsOf(req, env, context, p),
-    plan: storedPlan(p),
+    plan: planRecord(p),
     outcome: undefined,
   };
 }
@@ -113,7 +113,7 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       };
       const env = planEnvFor(rt.executor, snap, planReq, req.requestId);
       const p = plan(planReq, snap, env);
-      const decisionId = randomUUID();
+      const decisionId = uuidv7();
       const record = decisionRow('Chat', decisionId, ctx, snap, planReq, env, p, contextOf(req.context, req.requestId));
       const startedAt = Date.now();
       const principal = principalOf(ctx);
@@ -242,7 +242,7 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       };
       const env = planEnvFor(rt.executor, snap, planReq, req.requestId);
       const p = plan(planReq, snap, env);
-      const decisionId = randomUUID();
+      const decisionId = uuidv7();
       const record = decisionRow('Embed', decisionId, ctx, snap, planReq, env, p, contextOf(req.context, req.requestId));
       const startedAt = Date.now();
       const principal = principalOf(ctx);

@@ -2,7 +2,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { DecisionSchema, ExclusionReason, type Decision } from '../../gen/switchyard/v1/router_pb.js';
-import type { StoredEstimate, StoredPlan } from '../routing/decision.js';
+import { planFromRecord, type StoredEstimate } from '../routing/decision.js';
 import type { DecisionRow } from '../store/repos/decisions.js';
 
 const estimate = (e: StoredEstimate) => ({
@@ -14,7 +14,7 @@ const estimate = (e: StoredEstimate) => ({
 });
 
 export function decisionToProto(row: DecisionRow): Decision {
-  const plan = row.plan as StoredPlan;
+  const plan = planFromRecord(row.plan);
   return create(DecisionSchema, {
     id: row.id,
     createdAt: timestampFromDate(row.createdAt),

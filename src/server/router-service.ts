@@ -1,6 +1,6 @@
 // RouterService, written once as a Connect ServiceImpl and served on both ports.
 // Handlers validate, convert to domain types, call the domain, and convert back.
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '../ids.js';
 import { create } from '@bufbuild/protobuf';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import { ModelKind } from '../../gen/switchyard/v1/common_pb.js';
@@ -27,7 +27,7 @@ import { planEnvFor } from '../routing/seed.js';
 import { effectiveFor, type PolicySnapshot } from '../routing/policy.js';
 import { planPrivacy } from './policy-convert.js';
 import { chatService, contextOf, decisionRow, routeInputs, type ChatRuntime } from './chat-service.js';
-import { replay, type DecisionInputs, type StoredPlan } from '../routing/decision.js';
+import { planFromRecord, replay, type DecisionInputs } from '../routing/decision.js';
 import type { PlanRequest } from '../routing/types.js';
 import { decisionToProto } from './decision-convert.js';
 import { principalOf } from './guard.js';
@@ -88,7 +88,7 @@ export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof Rou
       };
       const env = planEnvFor(rt.executor, snap, planReq, req.requestId);
       const p = plan(planReq, snap, env);
-      const decisionId = randomUUID();
+      const decisionId = uuidv7();
       rt.decisions.record(decisionRow('Route', decisionId, ctx, snap, planReq, env, p, contextOf(req.context, req.requestId)));
       return {
         $typeName: RouteResponseSchema.typeName,
@@ -128,7 +128,7 @@ export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof Rou
           snap = { ...snap, policy, policyVersion: policy.platform.version };
         }
         const r = replay(
-          { inputs, plan: row.plan as StoredPlan, catalogVersion: row.catalogVersion, policyVersion: row.policyVersion },
+          { inputs, plan: planFromRecord(row.plan), catalogVersion: row.catalogVersion, policyVersion: row.policyVersion },
           snap,
         );
         out.replay = create(ReplayResultSchema, { identical: r.identical, differences: r.differences, policyVersion: effectiveFor(snap, tenant).version });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inputsOf, replay, requestFrom, storedPlan } from '../../src/routing/decision.js';
+import { inputsOf, planFromRecord, planRecord, replay, requestFrom, storedPlan } from '../../src/routing/decision.js';
 import { NO_ENV, plan, type RoutingSnapshot } from '../../src/routing/planner.js';
 import { NO_REQUIREMENTS, type PlanRequest, type PlannerProvider } from '../../src/routing/types.js';
 import { catalogOf, model } from '../helpers/models.js';
@@ -30,6 +30,19 @@ describe('decision records', () => {
     const stored = JSON.parse(JSON.stringify(inputsOf(req, { health: { endpoints: new Map(), circuits: new Map([['x', 'open']]) }, seed: 7 })));
     expect(requestFrom(stored)).toEqual(req);
     expect(stored.circuits).toEqual([['x', 'open']]);
+  });
+
+  it('the compact plan record reads back as the full stored plan, and stores only set requirements', () => {
+    const p = plan({ ...req, requirements: NO_REQUIREMENTS, model: 'openai/a' }, snap());
+    const record = JSON.parse(JSON.stringify(planRecord(p)));
+    expect(planFromRecord(record)).toEqual(storedPlan(p));
+    // Records written before the compact format still read.
+    expect(planFromRecord(JSON.parse(JSON.stringify(storedPlan(p))))).toEqual(storedPlan(p));
+    const inputs = JSON.parse(JSON.stringify(inputsOf({ ...req, requirements: NO_REQUIREMENTS }, NO_ENV)));
+    expect(inputs.request.requirements).toBeUndefined();
+    expect(inputs.circuits).toBeUndefined();
+    expect(requestFrom(inputs)).toEqual({ ...req, requirements: NO_REQUIREMENTS });
+    expect(JSON.stringify(record).length).toBeLessThan(JSON.stringify(storedPlan(p)).length);
   });
 
   it('replays identically on the same state', () => {
