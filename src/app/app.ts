@@ -183,6 +183,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
         await closeUpstreamPools();
         // Money last: every call has settled once the listeners drained; the ledger rows and
         // the consumption they explain are written, then unused lease money goes back.
+        // Calls cut off by the grace period settle as their generators unwind: wait for them.
+        await escrow.drain(2_000);
         await ledger.close();
         await escrow.close();
         await decisions.close();
@@ -211,6 +213,13 @@ function escrowFromEnv(env: NodeJS.ProcessEnv): Partial<EscrowOptions> {
   if (ttl) out.leaseTtlMs = ttl;
   if (tick) out.tickMs = tick;
   if (idle) out.idleReturnMs = idle;
+  const effectiveTtl = ttl ?? DEFAULT_ESCROW.leaseTtlMs;
+  const effectiveTick = tick ?? DEFAULT_ESCROW.tickMs;
+  if (effectiveTick * 3 >= effectiveTtl) {
+    throw new ConfigError(
+      `SWITCHYARD_BUDGET_TICK_MS (${effectiveTick}) must be under a third of SWITCHYARD_BUDGET_LEASE_TTL_MS (${effectiveTtl}): leases are renewed every tick`,
+    );
+  }
   return out;
 }
 

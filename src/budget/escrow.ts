@@ -13,7 +13,7 @@
 // another replica's sweeper finds the lease expired.
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
-import { borrow, giveBack, renewLeases, sweepExpiredLeases } from './lease-store.js';
+import { borrow, giveBack, renewLeases, sweepExpiredLeases, type BorrowResult } from './lease-store.js';
 import { periodStart } from './period.js';
 import { BudgetExhausted, type BudgetDef, type LeaseDelta } from './types.js';
 
@@ -60,7 +60,16 @@ export class LocalLease {
   windowAmount = 0;
   /** Replaced by a newer lease (this one was swept or closed): takes no new reservations. */
   retired = false;
+  /** A no-escrow lease: exactly one reservation's amount, never shared. */
+  direct = false;
   borrowing: Promise<void> | undefined;
+  /**
+   * Local time until which the lease is surely still open in Postgres: the last successful
+   * borrow or renewal was SENT at t, so Postgres set expires_at ≥ t + ttl; we stop trusting
+   * it a safety margin earlier. Past it, the lease must be renewed before it is reserved from:
+   * another replica may have swept it and handed its money back to the budget.
+   */
+  validUntil = 0;
 
   constructor(
     readonly budget: BudgetDef,
@@ -126,9 +135,12 @@ export class EscrowEngine {
   readonly #dirty = new Set<LocalLease>();
   /** Leases whose deltas a ledger flush is writing now: not closable until it commits. */
   readonly #flushing = new Set<LocalLease>();
+  /** Settled cost on budgets no lease was ever borrowed for (a call estimated at 0). */
+  #leaseless = new Map<string, LeaseDelta>();
   readonly #opts: Required<EscrowOptions>;
   #timer: NodeJS.Timeout | undefined;
-  #ticking = false;
+  #tick: Promise<void> | undefined;
+  #closing = false;
   /** Reservations refused for want of room, and borrows made: for metrics and the bench. */
   readonly stats = { reservations: 0, refused: 0, borrows: 0, returns: 0, swept: 0 };
 
@@ -146,17 +158,34 @@ export class EscrowEngine {
   }
 
   /**
+   * How long before Postgres's expiry a lease stops being trusted locally: a third of the TTL
+   * (clock drift between here and Postgres, a slow renewal). Renewal runs every tick, which
+   * must be shorter than that (app.ts checks the configuration).
+   */
+  get #margin(): number {
+    return Math.floor(this.#opts.leaseTtlMs / 3);
+  }
+
+  #usable(l: LocalLease, amount: bigint, now: number): boolean {
+    return !l.retired && now < l.validUntil && l.free >= amount;
+  }
+
+  /**
    * Holds `amount` in every budget of `budgets` at once, or in none: a budget without room
    * refuses with BudgetExhausted naming it, before any upstream call.
    */
   async reserve(budgets: readonly BudgetDef[], amount: bigint): Promise<Reservation> {
-    if (budgets.length === 0 || amount <= 0n) return new Reservation(this, budgets.length === 0 ? NO_RESERVATION_LEASES : this.#current(budgets), 0n);
+    if (budgets.length === 0) return new Reservation(this, NO_RESERVATION_LEASES, 0n);
+    // Nothing to hold (an unpriced call): settle() still records any cost it turns out to have.
+    if (amount <= 0n) return new Reservation(this, this.#current(budgets), 0n);
     if (this.#opts.sliceMultiple === 0) return this.#reserveDirect(budgets, amount);
+    let live = budgets;
+    let last: BudgetDef = budgets[0]!;
     for (let round = 0; round < 8; round++) {
-      const leases = this.#current(budgets);
-      const short = leases.filter((l) => l.free < amount);
+      const leases = this.#current(live);
+      const now = this.#opts.now();
+      const short = leases.filter((l) => !this.#usable(l, amount, now));
       if (short.length === 0) {
-        const now = this.#opts.now();
         for (const l of leases) {
           l.held += amount;
           l.lastUsed = now;
@@ -167,40 +196,56 @@ export class EscrowEngine {
       }
       // Fill the short leases in a fixed order (budget id), one borrow each.
       for (const l of short) {
-        if (!(await this.#refill(l, amount))) {
+        last = l.budget;
+        const r = await this.#refill(l, amount);
+        if (r === 'no_room') {
           this.stats.refused++;
           throw new BudgetExhausted(l.budget, amount);
         }
+        // Deleted since this replica last loaded its budgets: it no longer applies.
+        if (r === 'gone') live = live.filter((b) => b.id !== l.budget.id);
       }
+      if (live.length === 0) return new Reservation(this, NO_RESERVATION_LEASES, 0n);
     }
     // Other requests kept taking the money this one borrowed: treat as no room.
     this.stats.refused++;
-    throw new BudgetExhausted(budgets[0]!, amount);
+    throw new BudgetExhausted(last, amount);
   }
 
   /**
    * Without escrow: each reservation is a lease of exactly its amount, borrowed in budget id
-   * order; if one budget refuses, the ones already borrowed are given back.
+   * order; if one budget refuses (or the database fails), the ones already borrowed go back.
    */
   async #reserveDirect(budgets: readonly BudgetDef[], amount: bigint): Promise<Reservation> {
     const now = this.#opts.now();
     const taken: LocalLease[] = [];
+    const undo = async () => {
+      for (const t of taken) {
+        t.held = 0n;
+        await this.#giveBackFree(t, true);
+      }
+    };
     for (const b of budgets) {
       const l = new LocalLease(b, periodStart(b.period, new Date(now)));
-      l.retired = true; // never shared with another reservation
-      const r = await borrow(this.db, {
-        budgetId: b.id,
-        periodStart: l.periodStart,
-        replicaId: this.#opts.replicaId,
-        want: amount,
-        need: amount,
-        ttlMs: this.#opts.leaseTtlMs,
-      });
+      l.retired = true; // never reserved from by anyone else
+      l.direct = true;
+      let r: BorrowResult;
+      try {
+        r = await borrow(this.db, {
+          budgetId: b.id,
+          periodStart: l.periodStart,
+          replicaId: this.#opts.replicaId,
+          want: amount,
+          need: amount,
+          ttlMs: this.#opts.leaseTtlMs,
+        });
+      } catch (err) {
+        await undo();
+        throw err;
+      }
+      if (r.kind === 'gone') continue;
       if (r.kind !== 'granted') {
-        for (const t of taken) {
-          t.held = 0n;
-          await this.#giveBackFree(t, true);
-        }
+        await undo();
         this.stats.refused++;
         throw new BudgetExhausted(b, amount);
       }
@@ -209,6 +254,7 @@ export class EscrowEngine {
       l.granted = r.granted;
       l.held = amount;
       l.lastUsed = now;
+      l.validUntil = now + this.#opts.leaseTtlMs - this.#margin;
       this.#all.add(l);
       taken.push(l);
     }
@@ -218,10 +264,17 @@ export class EscrowEngine {
 
   /** Settled costs not yet in Postgres; the ledger writer applies them with its rows. */
   takeDeltas(): LeaseDelta[] {
-    const out: LeaseDelta[] = [];
+    const out: LeaseDelta[] = [...this.#leaseless.values()];
+    this.#leaseless = new Map();
     for (const l of this.#dirty) {
-      if (l.leaseId && (l.unflushedConsumed > 0n || l.unflushedOverage > 0n)) {
-        out.push({ leaseId: l.leaseId, budgetId: l.budget.id, periodStart: l.periodStart, consumed: l.unflushedConsumed, overage: l.unflushedOverage });
+      if (l.unflushedConsumed > 0n || l.unflushedOverage > 0n) {
+        out.push({
+          leaseId: l.leaseId ?? '',
+          budgetId: l.budget.id,
+          periodStart: l.periodStart,
+          consumed: l.unflushedConsumed,
+          overage: l.unflushedOverage,
+        });
       }
       l.unflushedConsumed = 0n;
       l.unflushedOverage = 0n;
@@ -239,8 +292,11 @@ export class EscrowEngine {
   /** A flush failed: its deltas go back to be flushed again. */
   restoreDeltas(deltas: readonly LeaseDelta[]): void {
     for (const d of deltas) {
-      const l = this.#byLeaseId(d.leaseId);
-      if (!l) continue;
+      const l = d.leaseId ? this.#byLeaseId(d.leaseId) : undefined;
+      if (!l) {
+        this.#addLeaseless(d);
+        continue;
+      }
       l.unflushedConsumed += d.consumed;
       l.unflushedOverage += d.overage;
       this.#dirty.add(l);
@@ -249,19 +305,31 @@ export class EscrowEngine {
   }
 
   hasUnflushed(): boolean {
-    return this.#dirty.size > 0;
+    return this.#dirty.size > 0 || this.#leaseless.size > 0;
   }
 
   /** @internal called by Reservation.settle */
   noteSettled(l: LocalLease, within: bigint, overage: bigint): void {
-    if (this.#opts.sliceMultiple === 0 && !l.retired) {
-      // No escrow: give the unused hold back at once.
+    if (l.direct) {
+      // No escrow: give the unused hold back at once (the lease closes once flushed).
       void this.#giveBackFree(l, false);
     }
     if (within === 0n && overage === 0n) return;
+    if (!l.leaseId) {
+      // Never borrowed (a call reserved at 0 that did cost something): all of it is overage.
+      this.#addLeaseless({ leaseId: '', budgetId: l.budget.id, periodStart: l.periodStart, consumed: 0n, overage: within + overage });
+      l.consumed -= within;
+      return;
+    }
     l.unflushedConsumed += within;
     l.unflushedOverage += overage;
     this.#dirty.add(l);
+  }
+
+  #addLeaseless(d: LeaseDelta): void {
+    const key = leaseKey(d.budgetId, d.periodStart);
+    const prev = this.#leaseless.get(key);
+    this.#leaseless.set(key, prev ? { ...prev, consumed: prev.consumed + d.consumed, overage: prev.overage + d.overage } : { ...d, leaseId: '' });
   }
 
   /** Leases as a test or the bench sees them. */
@@ -269,23 +337,45 @@ export class EscrowEngine {
     return [...this.#all];
   }
 
+  /** Waits (up to `timeoutMs`) until no reservation is held: calls still finishing settle. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      if (![...this.#all].some((l) => l.held > 0n)) return true;
+      if (Date.now() >= end) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   /**
    * Returns every lease's free money and closes the leases that hold nothing. Call after the
    * servers have drained and the ledger writer has flushed (so consumption is in Postgres).
    */
   async close(): Promise<void> {
+    this.#closing = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    await this.#tick;
+    await Promise.allSettled([...this.#all].map((l) => l.borrowing));
     await Promise.allSettled([...this.#all].map((l) => this.#giveBackFree(l, true)));
+    const open = [...this.#all].filter((l) => l.leaseId && l.held > 0n);
+    if (open.length > 0) {
+      this.log.warn('budget leases still held at shutdown; the sweeper will return them', { leases: open.length });
+    }
   }
 
-  /** One round of background work. Exposed for tests. */
-  async tick(): Promise<void> {
-    if (this.#ticking) return;
-    this.#ticking = true;
+  /** One round of background work: renew, return idle money, sweep. Exposed for tests. */
+  tick(): Promise<void> {
+    this.#tick ??= this.#runTick().finally(() => {
+      this.#tick = undefined;
+    });
+    return this.#tick;
+  }
+
+  async #runTick(): Promise<void> {
     try {
+      await this.#renew();
       const now = this.#opts.now();
-      if (this.#all.size > 0) await renewLeases(this.db, this.#opts.replicaId, this.#opts.leaseTtlMs);
       for (const l of [...this.#all]) {
         if (!l.leaseId && l.held === 0n && !l.borrowing) {
           this.#all.delete(l); // never borrowed anything
@@ -306,9 +396,34 @@ export class EscrowEngine {
       }
     } catch (err) {
       this.log.warn('budget lease maintenance failed', { error: err });
-    } finally {
-      this.#ticking = false;
     }
+  }
+
+  /**
+   * Renews this replica's open leases. A local lease Postgres no longer has open (swept while
+   * this replica could not renew it) is retired at once: its money went back to the budget.
+   */
+  async #renew(): Promise<void> {
+    if (this.#all.size === 0) return;
+    const sentAt = this.#opts.now();
+    const renewed = new Set(await renewLeases(this.db, this.#opts.replicaId, this.#opts.leaseTtlMs));
+    for (const l of this.#all) {
+      if (!l.leaseId) continue;
+      if (renewed.has(l.leaseId)) {
+        l.validUntil = Math.max(l.validUntil, sentAt + this.#opts.leaseTtlMs - this.#margin);
+      } else if (!l.borrowing && l.validUntil <= sentAt + this.#opts.leaseTtlMs - this.#margin) {
+        // Granted before this renewal and not open any more.
+        this.#retire(l);
+      }
+    }
+  }
+
+  #retire(l: LocalLease): void {
+    l.retired = true;
+    const key = keyOf(l);
+    if (this.#leases.get(key) === l) this.#leases.delete(key);
+    // Kept in #all while requests still hold on it or its consumption is unflushed.
+    if (l.held === 0n && !this.#dirty.has(l) && !this.#flushing.has(l)) this.#all.delete(l);
   }
 
   #current(budgets: readonly BudgetDef[]): LocalLease[] {
@@ -348,30 +463,34 @@ export class EscrowEngine {
       l.windowAmount = 0;
     }
     const lowWater = BigInt(Math.ceil(l.rate * REFILL_AHEAD_MS)) + amount * 2n;
-    if (l.free < lowWater && !l.borrowing && !l.retired) {
+    if (l.free < lowWater && !l.borrowing && !l.retired && !this.#closing) {
       void this.#refill(l, amount, true).catch((err) => this.log.warn('budget lease refill failed', { error: err }));
     }
   }
 
   /**
-   * Borrows so that `l` can hold `amount`; false when the budget has no room. `ahead`: a
+   * Borrows so that `l` can hold `amount` (and renews it if it is no longer trusted). 'ok'
+   * also when `l` was replaced meanwhile: the caller re-reads the current lease. `ahead`: a
    * background top-up while `l` still has room.
    */
-  async #refill(l: LocalLease, amount: bigint, ahead = false): Promise<boolean> {
+  async #refill(l: LocalLease, amount: bigint, ahead = false): Promise<'ok' | 'no_room' | 'gone'> {
     while (l.borrowing) {
-      if (ahead) return true;
+      if (ahead) return 'ok';
       await l.borrowing;
-      if (l.free >= amount) return true;
-      if (l.retired) return true; // the caller re-reads the current lease
+      if (l.retired || this.#usable(l, amount, this.#opts.now())) return 'ok';
     }
-    if (l.free >= amount && !ahead) return true;
-    const need = ahead ? amount : amount - (l.free > 0n ? l.free : 0n);
+    if (l.retired) return 'ok';
+    const sentAt = this.#opts.now();
+    if (!ahead && this.#usable(l, amount, sentAt)) return 'ok';
+    const free = l.free > 0n ? l.free : 0n;
+    // Only a renewal when the lease has room but is no longer trusted: need 0.
+    const need = ahead ? amount : amount > free ? amount - free : 0n;
     const multiple = BigInt(this.#opts.sliceMultiple);
     // A slice: some multiple of this request, or about a second of the observed demand.
     const byRate = BigInt(Math.ceil(l.rate * SLICE_DEMAND_MS));
-    const bySize = multiple > 0n ? amount * multiple : need;
+    const bySize = need === 0n ? 0n : amount * multiple;
     const want = byRate > bySize ? byRate : bySize;
-    let ok = false;
+    let outcome: 'ok' | 'no_room' | 'gone' = 'no_room';
     l.borrowing = (async () => {
       const r = await borrow(this.db, {
         budgetId: l.budget.id,
@@ -382,19 +501,24 @@ export class EscrowEngine {
         need,
         ttlMs: this.#opts.leaseTtlMs,
       });
-      if (r.kind !== 'granted') return;
+      if (r.kind !== 'granted') {
+        outcome = r.kind;
+        return;
+      }
       this.stats.borrows++;
-      ok = true;
-      if (l.leaseId === undefined || l.leaseId === r.leaseId) {
+      outcome = 'ok';
+      const validUntil = sentAt + this.#opts.leaseTtlMs - this.#margin;
+      if (!l.retired && (l.leaseId === undefined || l.leaseId === r.leaseId)) {
         l.leaseId = r.leaseId;
         l.granted += r.granted;
-        this.#all.add(l); // whatever holds money must be returned some day
+        l.validUntil = validUntil;
       } else {
-        // The old lease was swept (this replica failed to renew it): start a new one.
+        // The old lease was swept or closed meanwhile: the money is in a new one.
         const fresh = new LocalLease(l.budget, l.periodStart);
         fresh.leaseId = r.leaseId;
         fresh.granted = r.granted;
-        l.retired = true;
+        fresh.validUntil = validUntil;
+        this.#retire(l);
         this.#all.add(fresh);
         const key = keyOf(l);
         const cur = this.#leases.get(key);
@@ -404,38 +528,40 @@ export class EscrowEngine {
       l.borrowing = undefined;
     });
     await l.borrowing;
-    return ok;
+    return outcome;
   }
 
   /** Gives a lease's free money back; closes it when nothing is held or unflushed. */
   async #giveBackFree(l: LocalLease, mayClose: boolean): Promise<void> {
     if (!l.leaseId || l.borrowing) return;
     const amount = l.free > 0n ? l.free : 0n;
-    const close =
-      mayClose && l.held === 0n && !this.#dirty.has(l) && !this.#flushing.has(l) && l.granted - l.consumed === amount;
+    const close = mayClose && l.held === 0n && !this.#dirty.has(l) && !this.#flushing.has(l);
     if (amount === 0n && !close) return;
     l.granted -= amount;
-    const key = keyOf(l);
     if (close) {
       l.retired = true;
       this.#all.delete(l);
-      if (this.#leases.get(key) === l) this.#leases.delete(key);
+      if (this.#leases.get(keyOf(l)) === l) this.#leases.delete(keyOf(l));
     }
+    let open: boolean;
     try {
-      await giveBack(this.db, l.leaseId, amount, close);
+      open = await giveBack(this.db, l.leaseId, amount, close);
       this.stats.returns++;
     } catch (err) {
       // Not returned: the money stays with the lease (the sweeper returns it if we die).
       l.granted += amount;
       if (close) {
         this.#all.add(l);
-        if (!this.#leases.has(key)) {
+        if (!this.#leases.has(keyOf(l)) && !this.#closing) {
           l.retired = false;
-          this.#leases.set(key, l);
+          this.#leases.set(keyOf(l), l);
         }
       }
       this.log.warn('could not return budget lease money', { error: err, lease: l.leaseId });
+      return;
     }
+    // Not open any more: it was swept (its money already went back); never reserve from it.
+    if (!open) this.#retire(l);
   }
 }
 

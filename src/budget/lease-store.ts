@@ -83,9 +83,11 @@ export async function borrow(db: Db, r: BorrowRequest): Promise<BorrowResult> {
 }
 
 /**
- * Gives `amount` of an open lease back to its budget period; `close` also ends the lease (the
- * caller has flushed all its consumption and holds nothing on it). A lease that was swept
- * meanwhile already gave its money back: nothing happens. Returns whether the lease was open.
+ * Gives `amount` of an open lease back to its budget period. `close` ends the lease and gives
+ * back everything it still has beyond its consumption, as Postgres counts it (the caller has
+ * flushed all its consumption and holds nothing on it): a borrow that extended the lease just
+ * before cannot be stranded. A lease that was swept meanwhile already gave its money back:
+ * nothing happens. Returns whether the lease was open.
  */
 export async function giveBack(db: Db, leaseId: string, amount: bigint, close: boolean): Promise<boolean> {
   return db.transaction(async (tx) => {
@@ -99,34 +101,46 @@ export async function giveBack(db: Db, leaseId: string, amount: bigint, close: b
       lease.budget_id,
       lease.period_start,
     ]);
-    const updated = await tx.query(
+    const { rows: locked } = await tx.query<{ granted: bigint; consumed: bigint }>(
+      `SELECT granted, consumed FROM budget_leases WHERE id = $1 AND state = 'open' FOR UPDATE`,
+      [leaseId],
+    );
+    const row = locked[0];
+    if (!row) return false;
+    const left = row.granted - row.consumed;
+    const back = close ? (left > 0n ? left : 0n) : amount < left ? amount : left > 0n ? left : 0n;
+    await tx.query(
       `UPDATE budget_leases
           SET granted = granted - $2,
               state = CASE WHEN $3::boolean THEN 'returned' ELSE state END,
               closed_at = CASE WHEN $3::boolean THEN now() ELSE closed_at END
-        WHERE id = $1 AND state = 'open'`,
-      [leaseId, amount, close],
+        WHERE id = $1`,
+      [leaseId, back, close],
     );
-    if (updated.rowCount !== 1) return false;
-    if (amount > 0n) {
+    if (back > 0n) {
       await tx.query('UPDATE budget_periods SET leased = leased - $3 WHERE budget_id = $1 AND period_start = $2', [
         lease.budget_id,
         lease.period_start,
-        amount,
+        back,
       ]);
     }
     return true;
   });
 }
 
-/** Keeps a live replica's leases from being swept. Returns how many are open. */
-export async function renewLeases(db: Queryable, replicaId: string, ttlMs: number): Promise<number> {
-  const r = await db.query(
+/**
+ * Keeps a live replica's leases from being swept. Returns the ids of its leases still open:
+ * any other lease it thinks it has was swept and must not be reserved from. Rows are locked
+ * in id order, the order the ledger flush locks them in.
+ */
+export async function renewLeases(db: Queryable, replicaId: string, ttlMs: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
     `UPDATE budget_leases SET expires_at = now() + make_interval(secs => $2::float8 / 1000)
-      WHERE replica_id = $1 AND state = 'open'`,
+      WHERE id IN (SELECT id FROM budget_leases WHERE replica_id = $1 AND state = 'open' ORDER BY id FOR UPDATE)
+      RETURNING id`,
     [replicaId, ttlMs],
   );
-  return r.rowCount;
+  return rows.map((r) => r.id);
 }
 
 export interface SweptLease {
@@ -193,15 +207,25 @@ export async function applyLeaseDeltas(tx: Queryable, deltas: readonly LeaseDelt
   if (deltas.length === 0) return;
   const byLease = new Map<string, LeaseDelta>();
   for (const d of deltas) {
-    const prev = byLease.get(d.leaseId);
-    byLease.set(d.leaseId, prev ? { ...prev, consumed: prev.consumed + d.consumed, overage: prev.overage + d.overage } : { ...d });
+    // Leaseless overage (leaseId '') is kept apart per budget period.
+    const k = d.leaseId || `-${d.budgetId}\u0000${d.periodStart.toISOString()}`;
+    const prev = byLease.get(k);
+    byLease.set(k, prev ? { ...prev, consumed: prev.consumed + d.consumed, overage: prev.overage + d.overage } : { ...d });
   }
   const merged = [...byLease.values()];
   const periodKey = (d: { budgetId: string; periodStart: Date }) => `${d.budgetId}\u0000${d.periodStart.toISOString()}`;
   const periods = [...new Map(merged.map((d) => [periodKey(d), d])).values()].sort((a, b) =>
     a.budgetId < b.budgetId ? -1 : a.budgetId > b.budgetId ? 1 : a.periodStart.getTime() - b.periodStart.getTime(),
   );
-  // Lock order: periods (sorted), then leases.
+  // Overage on a budget no lease was borrowed for may be the period's first money.
+  await tx.query(
+    `INSERT INTO budget_periods (budget_id, period_start)
+     SELECT x.budget_id, x.period_start FROM unnest($1::text[], $2::timestamptz[]) AS x(budget_id, period_start)
+       JOIN budgets b ON b.id = x.budget_id
+     ON CONFLICT DO NOTHING`,
+    [periods.map((p) => p.budgetId), periods.map((p) => p.periodStart)],
+  );
+  // Lock order: periods (sorted), then leases (sorted by id).
   await tx.query(
     `SELECT 1 FROM budget_periods p
        JOIN unnest($1::text[], $2::timestamptz[]) AS x(budget_id, period_start)
@@ -210,12 +234,14 @@ export async function applyLeaseDeltas(tx: Queryable, deltas: readonly LeaseDelt
       FOR UPDATE OF p`,
     [periods.map((p) => p.budgetId), periods.map((p) => p.periodStart)],
   );
+  const leased = merged.filter((d) => d.leaseId !== '').sort((a, b) => (a.leaseId < b.leaseId ? -1 : a.leaseId > b.leaseId ? 1 : 0));
+  await tx.query(`SELECT 1 FROM budget_leases WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [leased.map((d) => d.leaseId)]);
   const { rows } = await tx.query<{ id: string; state: string }>(
     `UPDATE budget_leases l SET consumed = l.consumed + x.consumed
        FROM unnest($1::uuid[], $2::int8[]) AS x(id, consumed)
       WHERE l.id = x.id
       RETURNING l.id, l.state`,
-    [merged.map((d) => d.leaseId), merged.map((d) => d.consumed)],
+    [leased.map((d) => d.leaseId), leased.map((d) => d.consumed)],
   );
   const open = new Set(rows.filter((r) => r.state === 'open').map((r) => r.id));
   const sums = new Map<string, { budgetId: string; periodStart: Date; spent: bigint; leased: bigint; overage: bigint }>();

@@ -9,15 +9,21 @@ export interface TokenCounts {
   cachedInputTokens: number;
 }
 
-export function costOf(pricing: Pricing, u: TokenCounts): bigint {
+export function costOf(pricing: Pricing, usage: TokenCounts): bigint {
+  // Upstreams report counts; a malformed one (negative, fractional, NaN) must not throw here,
+  // where a reservation is being settled.
+  const u = { inputTokens: tokens(usage.inputTokens), outputTokens: tokens(usage.outputTokens), cachedInputTokens: tokens(usage.cachedInputTokens) };
   let input = pricing.input;
   let output = pricing.output;
   let cached = pricing.cachedInput;
+  // The highest threshold the input crosses decides, whatever order the tiers are listed in.
+  let crossed = -1;
   for (const tier of pricing.tiers) {
-    if (u.inputTokens > tier.aboveInputTokens) {
-      input = tier.input || input;
-      output = tier.output || output;
-      cached = tier.cachedInput || cached;
+    if (u.inputTokens > tier.aboveInputTokens && tier.aboveInputTokens > crossed) {
+      crossed = tier.aboveInputTokens;
+      input = tier.input || pricing.input;
+      output = tier.output || pricing.output;
+      cached = tier.cachedInput || pricing.cachedInput;
     }
   }
   const cachedTokens = Math.min(u.cachedInputTokens, u.inputTokens);
@@ -25,4 +31,8 @@ export function costOf(pricing: Pricing, u: TokenCounts): bigint {
   return (
     input * BigInt(u.inputTokens - cachedTokens) + cachedPrice * BigInt(cachedTokens) + output * BigInt(u.outputTokens)
   );
+}
+
+function tokens(n: number): number {
+  return Number.isFinite(n) && n > 0 ? Math.floor(Math.min(n, Number.MAX_SAFE_INTEGER)) : 0;
 }

@@ -10,6 +10,7 @@ import type { Db } from '../store/db.js';
 import { applyLeaseDeltas } from '../budget/lease-store.js';
 import type { LeaseDelta } from '../budget/types.js';
 import { insertLedgerRows } from '../store/repos/usage.js';
+import { sqlState } from '../store/db.js';
 import type { LedgerRow } from './types.js';
 
 export const FLUSH_INTERVAL_MS = 200;
@@ -33,6 +34,8 @@ export class LedgerWriter {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   written = 0;
+  /** Rows the database refused for good (logged one by one; their cost still counts). */
+  refused = 0;
 
   constructor(
     private readonly db: Db,
@@ -42,7 +45,7 @@ export class LedgerWriter {
   ) {}
 
   append(row: LedgerRow): void {
-    this.#pending.push(row);
+    this.#pending.push(sanitize(row));
     this.#schedule();
   }
 
@@ -69,7 +72,7 @@ export class LedgerWriter {
   flush(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#flushing = this.#flushing.then(() => this.#drain());
+    this.#flushing = this.#flushing.then(() => this.#drain()).catch((err) => this.log.error('usage ledger flush failed', { error: err }));
     return this.#flushing;
   }
 
@@ -89,12 +92,50 @@ export class LedgerWriter {
         this.#pending.splice(0, batch.length);
         this.written += batch.length;
       } catch (err) {
+        if (isPermanent(err) && batch.length > 0) {
+          // A row Postgres will never take must not hold back the others, nor the budget
+          // consumption: write row by row, keep the money, and report what was refused.
+          try {
+            await this.#rowByRow(batch, deltas);
+            continue;
+          } catch (again) {
+            this.log.warn('usage ledger rows not written yet', { error: again, pending: this.#pending.length });
+            this.#timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs * 10).unref();
+            return;
+          }
+        }
         this.deltas?.restoreDeltas(deltas);
         this.log.warn('usage ledger rows not written yet', { error: err, pending: this.#pending.length });
         this.#timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs * 10).unref();
         return;
       }
     }
+  }
+
+  async #rowByRow(batch: LedgerRow[], deltas: LeaseDelta[]): Promise<void> {
+    try {
+      await this.db.transaction((tx) => applyLeaseDeltas(tx, deltas));
+      this.deltas?.commitDeltas();
+    } catch (err) {
+      this.deltas?.restoreDeltas(deltas);
+      throw err;
+    }
+    for (const row of batch) {
+      try {
+        await insertLedgerRows(this.db, [row]);
+        this.written++;
+      } catch (err) {
+        if (!isPermanent(err)) throw err;
+        this.refused++;
+        this.log.error('usage ledger row refused by the database; its cost is in the budget', {
+          error: err,
+          decision_id: row.decisionId,
+          tenant: row.tenantId,
+          cost_pico_usd: row.cost.toString(),
+        });
+      }
+    }
+    this.#pending.splice(0, batch.length);
   }
 
   /** Drains the queue: the last step of a graceful shutdown. */
@@ -104,4 +145,31 @@ export class LedgerWriter {
       this.log.error('usage ledger rows could not be written at shutdown', { lost: this.#pending.length });
     }
   }
+}
+
+/** Data errors (class 22) and constraint violations (class 23) fail the same way every time. */
+function isPermanent(err: unknown): boolean {
+  const state = sqlState(err);
+  return state !== undefined && (state.startsWith('22') || state.startsWith('23'));
+}
+
+const MAX_TEXT = 512;
+
+/** Text Postgres takes (no NUL, bounded), counts that are non-negative integers. */
+function sanitize(r: LedgerRow): LedgerRow {
+  const text = (v: string) => (v.length > MAX_TEXT || v.includes('\u0000') ? v.replaceAll('\u0000', '').slice(0, MAX_TEXT) : v);
+  const count = (n: number) => (Number.isSafeInteger(n) && n >= 0 ? n : Number.isFinite(n) && n > 0 ? Math.floor(Math.min(n, Number.MAX_SAFE_INTEGER)) : 0);
+  return {
+    ...r,
+    requestId: text(r.requestId),
+    workerId: text(r.workerId),
+    taskType: text(r.taskType),
+    inputTokens: count(r.inputTokens),
+    outputTokens: count(r.outputTokens),
+    cachedInputTokens: count(r.cachedInputTokens),
+    reasoningTokens: count(r.reasoningTokens),
+    cost: r.cost < 0n ? 0n : r.cost,
+    latencyMs: Math.min(count(r.latencyMs), 2_147_483_647),
+    ...(r.ttftMs !== undefined ? { ttftMs: Math.min(count(r.ttftMs), 2_147_483_647) } : {}),
+  };
 }

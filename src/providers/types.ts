@@ -118,10 +118,21 @@ export interface EmbedResult {
 
 export interface ProviderAdapter {
   chat(call: ChatCall): AsyncIterable<ChatEvent>;
+  /**
+   * The same events in the same order, grouped: one array per upstream network read (never
+   * empty), and the stream's first content event closes its array, so it is never held
+   * behind the decoding of what arrived with it. Events decoded before a failure are yielded
+   * before it is thrown. The executor prefers this when present: the per-read grouping saves
+   * the promise turns of an async-generator hop per token. `chat` is its flattening.
+   */
+  chatBatches?(call: ChatCall): AsyncIterable<ChatEvent[]>;
   embed(call: EmbedCall): Promise<EmbedResult>;
   /** Upstream model names (GET /v1/models, /api/tags...). */
   listModels(signal: AbortSignal): Promise<string[]>;
 }
+
+/** An adapter that decodes its chat stream in batches. */
+export type BatchingAdapter = ProviderAdapter & { chatBatches(call: ChatCall): AsyncIterable<ChatEvent[]> };
 
 export interface Timeouts {
   /** TCP/TLS connect. */

@@ -4,6 +4,10 @@
 // instead of one each, while a token that arrives alone is forwarded at once: the only wait
 // is one setImmediate turn, and only when a delta is pending. The first content event of a
 // stream is never held: time to first token is what callers feel.
+//
+// The executor hands events over in batches (one per upstream network read): what arrived
+// together merges synchronously, and the event-loop turn is awaited once per batch, not once
+// per token.
 import type { ExecEvent } from './executor.js';
 
 const TICK = Symbol('tick');
@@ -12,47 +16,96 @@ const tick = () => new Promise<typeof TICK>((resolve) => setImmediate(resolve, T
 type Delta = Extract<ExecEvent, { type: 'delta' }>;
 type ToolFragment = Extract<ExecEvent, { type: 'tool_call' }>;
 
-function merge(a: ExecEvent, b: ExecEvent): ExecEvent | undefined {
-  if (a.type === 'delta' && b.type === 'delta') {
-    const reasoning = (a.reasoning ?? '') + (b.reasoning ?? '');
-    return { type: 'delta', text: a.text + b.text, ...(reasoning ? { reasoning } : {}) } satisfies Delta;
-  }
-  if (a.type === 'tool_call' && b.type === 'tool_call' && a.index === b.index && b.id === undefined && b.name === undefined) {
-    return { ...a, argumentsDelta: a.argumentsDelta + b.argumentsDelta } satisfies ToolFragment;
-  }
-  return undefined;
+function isContent(e: ExecEvent): e is Delta | ToolFragment {
+  return e.type === 'delta' || e.type === 'tool_call';
 }
 
+/** Whether `b` continues `a`: consecutive deltas, or the next fragment of the same tool call. */
+function mergeable(a: Delta | ToolFragment, b: ExecEvent): boolean {
+  if (a.type === 'delta') return b.type === 'delta';
+  return b.type === 'tool_call' && a.index === b.index && b.id === undefined && b.name === undefined;
+}
+
+/**
+ * Appends a mergeable `b` to `held`, which must be owned (a copy): merging a run of n tokens
+ * then allocates one object, not n.
+ */
+function absorb(held: Delta | ToolFragment, b: ExecEvent): void {
+  if (held.type === 'delta') {
+    const d = b as Delta;
+    held.text += d.text;
+    if (d.reasoning) held.reasoning = (held.reasoning ?? '') + d.reasoning;
+  } else {
+    held.argumentsDelta += (b as ToolFragment).argumentsDelta;
+  }
+}
+
+/** An owned copy to merge into; a delta keeps `reasoning` only when it has some. */
+function own(e: Delta | ToolFragment): Delta | ToolFragment {
+  if (e.type === 'tool_call') return { ...e };
+  return e.reasoning ? { type: 'delta', text: e.text, reasoning: e.reasoning } : { type: 'delta', text: e.text };
+}
+
+/** One event at a time in, one event at a time out (see coalesceBatches). */
 export async function* coalesce(source: AsyncIterable<ExecEvent>): AsyncGenerator<ExecEvent> {
+  yield* coalesceBatches(singletons(source));
+}
+
+async function* singletons<T>(source: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const e of source) yield [e];
+}
+
+/** Batches of events in (never mutated), merged events out. */
+export async function* coalesceBatches(source: AsyncIterable<readonly ExecEvent[]>): AsyncGenerator<ExecEvent> {
   const it = source[Symbol.asyncIterator]();
   let pending = it.next();
   let first = true;
+  // A content event (an owned copy once it has absorbed another) that may absorb what follows.
+  let held: Delta | ToolFragment | undefined;
+  let owned = false;
+  // The one event-loop turn `held` waits for what has not arrived yet.
+  let turn: Promise<typeof TICK> | undefined;
   try {
     for (;;) {
-      const head = await pending;
-      if (head.done) return;
-      let ev = head.value;
+      const next = held === undefined ? await pending : await Promise.race([pending, turn!]);
+      if (next === TICK) {
+        // Nothing more arrived within the turn: forward what is held; keep waiting for `pending`.
+        const out = held!;
+        held = undefined;
+        turn = undefined;
+        yield out;
+        continue;
+      }
+      if (next.done) break;
       pending = it.next();
-      if (ev.type === 'delta' || ev.type === 'tool_call') {
-        if (first) {
+      for (const ev of next.value) {
+        if (held !== undefined) {
+          if (mergeable(held, ev)) {
+            if (!owned) {
+              held = own(held);
+              owned = true;
+            }
+            absorb(held, ev);
+            continue;
+          }
+          const out = held;
+          held = undefined;
+          turn = undefined;
+          yield out;
+        }
+        if (!isContent(ev)) {
+          yield ev;
+        } else if (first) {
           first = false;
           yield ev;
-          continue;
-        }
-        // One turn of the event loop for the whole batch: what is already decoded arrives
-        // through microtasks before it.
-        const turn = tick();
-        for (;;) {
-          const next = await Promise.race([pending, turn]);
-          if (next === TICK || next.done) break;
-          const merged = merge(ev, next.value);
-          if (!merged) break; // `pending` holds it: the outer loop yields it next
-          ev = merged;
-          pending = it.next();
+        } else {
+          held = ev;
+          owned = false;
         }
       }
-      yield ev;
+      turn ??= held === undefined ? undefined : tick();
     }
+    if (held !== undefined) yield held;
   } finally {
     await it.return?.();
   }

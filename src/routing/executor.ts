@@ -61,6 +61,7 @@ export function backoffMs(attempt: number, policy: RetryPolicy, random: () => nu
 /** The call for one candidate (parameters it does not accept already dropped). */
 export type PrepareCall = (cand: Candidate) => { call: Omit<ChatCall, 'model' | 'signal'>; dropped: readonly string[] };
 
+/** One event at a time (tests, simple callers): executeChatBatches, flattened. */
 export async function* executeChat(
   candidates: readonly Candidate[],
   prepare: PrepareCall,
@@ -68,6 +69,22 @@ export async function* executeChat(
   deps: ExecutorDeps,
   deadlineMs?: number,
 ): AsyncGenerator<ExecEvent> {
+  for await (const batch of executeChatBatches(candidates, prepare, signal, deps, deadlineMs)) yield* batch;
+}
+
+/**
+ * The events in batches: an upstream's events as its adapter grouped them (one batch per
+ * network read, see ProviderAdapter.chatBatches), every other event alone. A hop through an
+ * async generator costs promise turns per item, so carrying a read's tokens as one item is
+ * what keeps the gateway's per-token cost down.
+ */
+export async function* executeChatBatches(
+  candidates: readonly Candidate[],
+  prepare: PrepareCall,
+  signal: AbortSignal,
+  deps: ExecutorDeps,
+  deadlineMs?: number,
+): AsyncGenerator<ExecEvent[]> {
   let attempt = 0;
   let lastError: UpstreamError | undefined;
   for (let c = 0; c < candidates.length; c++) {
@@ -75,36 +92,36 @@ export async function* executeChat(
     const adapter = deps.adapterFor(cand.provider);
     if (!adapter) continue;
     for (let n = 1; n <= deps.retry.maxAttemptsPerCandidate; n++) {
-      if (signal.aborted) return yield cancelled();
+      if (signal.aborted) return yield [cancelled()];
       if (!deps.breakers.tryAcquire(cand.provider)) {
         lastError = new UpstreamError('overloaded', `circuit open for ${cand.provider}`, { provider: cand.provider });
         break;
       }
       attempt++;
       const { call, dropped } = prepare(cand);
-      yield { type: 'route', provider: cand.provider, model: cand.model.id, upstreamModel: cand.model.upstreamModel, attempt, dropped };
+      yield [{ type: 'route', provider: cand.provider, model: cand.model.id, upstreamModel: cand.model.upstreamModel, attempt, dropped }];
       const outcome = yield* runAttempt(adapter, { ...call, model: cand.model.upstreamModel, signal }, cand, deps);
       if (outcome.done) return;
       const err = outcome.error;
       lastError = err;
-      if (signal.aborted) return yield cancelled();
+      if (signal.aborted) return yield [cancelled()];
 
       const moreHere = err.retryable && n < deps.retry.maxAttemptsPerCandidate;
       const wait = moreHere ? retryWait(err, n, deps) : 0;
       const fitsDeadline = deadlineMs === undefined || deps.now() + wait < deadlineMs;
       const retryHere = moreHere && wait <= deps.retry.retryAfterCapMs && fitsDeadline;
       const fallback = !retryHere && fallbackAllowed(err) && c + 1 < candidates.length;
-      yield { type: 'attempt_failed', provider: cand.provider, model: cand.model.id, attempt, error: err, retrying: retryHere || fallback };
+      yield [{ type: 'attempt_failed', provider: cand.provider, model: cand.model.id, attempt, error: err, retrying: retryHere || fallback }];
       if (retryHere) {
         await deps.sleep(wait, signal).catch(() => undefined);
         continue;
       }
-      if (!fallback) return yield failed(err);
+      if (!fallback) return yield [failed(err)];
       break;
     }
   }
-  if (lastError) return yield failed(lastError);
-  return yield { type: 'finish', reason: 'error', error: { kind: 'no_candidate', message: 'no candidate could be tried' } };
+  if (lastError) return yield [failed(lastError)];
+  return yield [{ type: 'finish', reason: 'error', error: { kind: 'no_candidate', message: 'no candidate could be tried' } }];
 }
 
 type AttemptOutcome = { done: true } | { done: false; error: UpstreamError };
@@ -118,7 +135,7 @@ async function* runAttempt(
   call: ChatCall,
   cand: Candidate,
   deps: ExecutorDeps,
-): AsyncGenerator<ExecEvent, AttemptOutcome> {
+): AsyncGenerator<ExecEvent[], AttemptOutcome> {
   let committed = false;
   let usage: Usage | undefined;
   let settled = false;
@@ -130,28 +147,46 @@ async function* runAttempt(
     if (ok) deps.breakers.success(cand.provider);
     else deps.breakers.failure(cand.provider);
   };
+  const usageEvent = (u: Usage): ExecEvent => ({ type: 'usage', usage: u, provider: cand.provider, model: cand.model.id });
   try {
-    for await (const ev of adapter.chat(call)) {
-      if (ev.type === 'delta' || ev.type === 'tool_call') {
-        if (!committed) health?.onFirstToken();
+    for await (const batch of adapter.chatBatches ? adapter.chatBatches(call) : singletons(adapter.chat(call))) {
+      // Content is forwarded as it came; a usage is held for its place just before finish.
+      let content = 0;
+      while (content < batch.length && isContent(batch[content]!)) content++;
+      if (content > 0 && !committed) {
+        health?.onFirstToken();
         committed = true;
-        yield ev;
-      } else if (ev.type === 'usage') {
-        usage = ev.usage;
-      } else {
-        settle(true);
-        if (usage) yield { type: 'usage', usage, provider: cand.provider, model: cand.model.id };
-        yield { type: 'finish', reason: ev.reason };
-        return { done: true };
       }
+      // The common case, a read of tokens only: passed on as is (content events are ExecEvents).
+      if (content === batch.length) {
+        if (content > 0) yield batch as ExecEvent[];
+        continue;
+      }
+      const out = batch.slice(0, content) as ExecEvent[];
+      for (let i = content; i < batch.length; i++) {
+        const ev = batch[i]!;
+        if (ev.type === 'delta' || ev.type === 'tool_call') {
+          if (!committed) health?.onFirstToken();
+          committed = true;
+          out.push(ev);
+        } else if (ev.type === 'usage') {
+          usage = ev.usage;
+        } else {
+          settle(true);
+          if (usage) out.push(usageEvent(usage));
+          out.push({ type: 'finish', reason: ev.reason });
+          yield out;
+          return { done: true };
+        }
+      }
+      if (out.length > 0) yield out;
     }
     throw new UpstreamError('stream_interrupted', 'the upstream stream ended without a finish', { provider: cand.provider });
   } catch (raw) {
     if (call.signal.aborted) {
       deps.breakers.release(cand.provider);
       settled = true;
-      if (usage) yield { type: 'usage', usage, provider: cand.provider, model: cand.model.id };
-      yield cancelled();
+      yield usage ? [usageEvent(usage), cancelled()] : [cancelled()];
       return { done: true };
     }
     const err = raw instanceof UpstreamError ? raw : new UpstreamError('connection', (raw as Error)?.message ?? String(raw), { provider: cand.provider });
@@ -159,14 +194,23 @@ async function* runAttempt(
     if (countsAgainstEndpoint(err)) settle(false);
     else settled = true;
     if (!committed) return { done: false, error: err };
-    if (usage) yield { type: 'usage', usage, provider: cand.provider, model: cand.model.id };
-    yield failed(err.kind === 'timeout' || err.kind === 'connection' ? new UpstreamError('stream_interrupted', err.message, err.details) : err);
+    const end = failed(err.kind === 'timeout' || err.kind === 'connection' ? new UpstreamError('stream_interrupted', err.message, err.details) : err);
+    yield usage ? [usageEvent(usage), end] : [end];
     return { done: true };
   } finally {
     // Cancelled, a client error, or the consumer stopped: no health sample (first finish wins).
     health?.onFinish('neutral');
     if (!settled) deps.breakers.release(cand.provider);
   }
+}
+
+function isContent(e: ChatEvent): boolean {
+  return e.type === 'delta' || e.type === 'tool_call';
+}
+
+/** An adapter without chatBatches: each event is its own batch. */
+async function* singletons<T>(events: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const e of events) yield [e];
 }
 
 function retryWait(err: UpstreamError, attempt: number, deps: ExecutorDeps): number {

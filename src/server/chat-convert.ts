@@ -15,7 +15,7 @@ import {
 import type { ModelEntry, ParameterName } from '../catalog/types.js';
 import type { ExecEvent } from '../routing/executor.js';
 import type { ChatMessage, ChatOptions, ContentPart, ToolChoice, ToolDef } from '../providers/types.js';
-import { checkMessages, checkModel, checkRequestId, checkRequirements, Violations } from './validate.js';
+import { checkMessages, checkModel, checkContextIds, checkRequestId, checkRequirements, Violations } from './validate.js';
 
 export interface DomainChat {
   messages: ChatMessage[];
@@ -65,6 +65,7 @@ export function chatFromProto(req: ChatRequest, maxMessageBytes: number, routes?
   checkMessages(v, req.messages, maxMessageBytes, true);
   checkRequirements(v, req.requirements);
   checkRequestId(v, req.requestId);
+  checkContextIds(v, req.context);
   const o = req.options;
   const options: ChatOptions = {};
   const set: ParameterName[] = [];

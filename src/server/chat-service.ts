@@ -13,16 +13,16 @@ import {
 } from '../../gen/switchyard/v1/router_pb.js';
 import { costOf } from '../ledger/pricing.js';
 import { countInputTokens, countTextTokens, encodingForRequest } from '../routing/tokenizer.js';
-import { executeChat, executeEmbed, type ExecEvent, type ExecutorDeps } from '../routing/executor.js';
+import { executeChatBatches, executeEmbed, type ExecEvent, type ExecutorDeps } from '../routing/executor.js';
 import { plan, type PlanEnv, type RoutingSnapshot } from '../routing/planner.js';
 import { planEnvFor } from '../routing/seed.js';
-import { coalesce } from '../routing/coalesce.js';
+import { coalesceBatches } from '../routing/coalesce.js';
 import type { Candidate } from '../routing/types.js';
 import { chatFromProto, eventToProto, fitToModel } from './chat-convert.js';
 import { estimableMessages, requirementsFromProto, strategyFromProto } from './convert.js';
 import { planPrivacy } from './policy-convert.js';
 import { effectiveFor } from '../routing/policy.js';
-import { checkModel, checkRequestId, checkRequirements, Violations } from './validate.js';
+import { checkModel, checkContextIds, checkRequestId, checkRequirements, Violations } from './validate.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { inputsOf, planRecord } from '../routing/decision.js';
 import type { Plan, PlanRequest } from '../routing/types.js';
@@ -152,7 +152,8 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       let firstTokenAt: number | undefined;
       let attemptCount = 0;
       try {
-      for await (const e of coalesce(executeChat(p.candidates, prepare, ctx.signal, rt.executor, deadlineOf(ctx)))) {
+      // Batches (one per upstream read) until merged: per-token hops are what streaming costs.
+      for await (const e of coalesceBatches(executeChatBatches(p.candidates, prepare, ctx.signal, rt.executor, deadlineOf(ctx)))) {
         if (e.type === 'route') {
           attempts.push({ attempt: e.attempt, provider: e.provider, model: e.model, dropped: e.dropped });
           current = byProvider.get(`${e.provider}\u0000${e.model}`);
@@ -212,6 +213,7 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       const who = routeInputs(ctx, req.context);
       checkModel(v, req.model, 'model', { rules: snap.routes, ...who });
       checkRequestId(v, req.requestId);
+      checkContextIds(v, req.context);
       checkRequirements(v, req.requirements);
       if (req.inputs.length === 0) v.add('inputs', 'must contain at least one text');
       if (req.inputs.length > MAX_EMBED_INPUTS) v.add('inputs', `must contain at most ${MAX_EMBED_INPUTS} texts`);
@@ -275,7 +277,9 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
         }, ctx.signal, rt.executor, deadlineOf(ctx));
       } catch (err) {
         const cancelled = ctx.signal.aborted;
-        settleCall(rt.money, reservation, { ...outcomeBase, candidate: undefined, usage: undefined, status: cancelled ? 'cancelled' : 'error', attempts: 0 });
+        // A cancelled embedding may have reached the upstream: charge its input (estimated) at
+        // the first candidate's prices. A failed one was not billed.
+        settleCall(rt.money, reservation, { ...outcomeBase, candidate: cancelled ? p.candidates[0] : undefined, usage: undefined, status: cancelled ? 'cancelled' : 'error', attempts: 0 });
         rt.decisions.record({ ...record, outcome: { error: (err as Error).message, kind: (err as { kind?: string }).kind } });
         throw err;
       }

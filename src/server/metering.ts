@@ -111,7 +111,15 @@ export function costOfOutcome(o: CallOutcome): { cost: bigint; estimated: boolea
 
 /** Settles the hold and appends the ledger row. Never throws (called from finally blocks). */
 export function settleCall(money: Money | undefined, reservation: Reservation | undefined, o: CallOutcome): bigint {
-  const { cost, estimated, usage } = costOfOutcome(o);
+  let priced: ReturnType<typeof costOfOutcome>;
+  try {
+    priced = costOfOutcome(o);
+  } catch {
+    // Unpriceable (should not happen: costOf is total): charge the whole hold, flagged.
+    const held = reservation?.amount ?? 0n;
+    priced = { cost: held, estimated: true, usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 } };
+  }
+  const { cost, estimated, usage } = priced;
   reservation?.settle(cost);
   if (!money) return cost;
   const now = Date.now();

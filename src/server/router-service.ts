@@ -46,7 +46,7 @@ import {
   strategyFromProto,
   strategyToProto,
 } from './convert.js';
-import { checkMaxOutput, checkMessages, checkModel, checkRequestId, checkRequirements, Violations } from './validate.js';
+import { checkMaxOutput, checkMessages, checkModel, checkContextIds, checkRequestId, checkRequirements, Violations } from './validate.js';
 
 export interface RouterRuntime extends ChatRuntime {
   /** The current immutable routing snapshot (swapped atomically when config changes). */
@@ -68,6 +68,7 @@ export function routerService(rt: RouterRuntime): Partial<ServiceImpl<typeof Rou
       checkMessages(v, req.messages, rt.maxMessageBytes, false);
       checkRequirements(v, req.requirements);
       checkRequestId(v, req.requestId);
+      checkContextIds(v, req.context);
       v.throwIfAny();
 
       // Privacy labels (sensitivity, local_required, modality, findings) become planner inputs.

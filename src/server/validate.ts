@@ -45,6 +45,23 @@ export function checkModel(
 
 export function checkRequestId(v: Violations, id: string): void {
   if (id.length > MAX_REQUEST_ID) v.add('request_id', `must be at most ${MAX_REQUEST_ID} characters`);
+  // Identifiers land in the ledger, decisions and logs: no control characters (NUL included).
+  else if (CONTROL.test(id)) v.add('request_id', 'must not contain control characters');
+}
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const MAX_CONTEXT_ID = 128;
+
+/** worker_id and task_type: short identifiers that budgets, routes and the ledger key on. */
+export function checkContextIds(v: Violations, c: { workerId: string; taskType: string } | undefined): void {
+  if (!c) return;
+  for (const [field, value] of [
+    ['context.worker_id', c.workerId],
+    ['context.task_type', c.taskType],
+  ] as const) {
+    if (value.length > MAX_CONTEXT_ID) v.add(field, `must be at most ${MAX_CONTEXT_ID} characters`);
+    else if (CONTROL.test(value)) v.add(field, 'must not contain control characters');
+  }
 }
 
 export function checkMaxOutput(v: Violations, value: bigint, field: string): void {

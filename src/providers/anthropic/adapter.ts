@@ -2,14 +2,15 @@
 // Default base URL https://api.anthropic.com; a base URL with a path prefix keeps it
 // (http.ts appends). Auth is `x-api-key`; `anthropic-version` is pinned to 2023-06-01.
 import { UpstreamError } from '../errors.js';
-import { sseMessages } from '../framing/sse.js';
+import { flattenBatches, isContent } from '../batches.js';
+import { sseBatches } from '../framing/sse.js';
 import { classifyHttpError, upstreamRequest, type UpstreamResponse } from '../http.js';
-import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderAdapter, ProviderEndpoint } from '../types.js';
+import type { BatchingAdapter, ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderEndpoint } from '../types.js';
 import { AnthropicStreamDecoder, errorKind } from './stream.js';
 import { toMessagesRequest } from './map.js';
 import { ANTHROPIC_VERSION, DEFAULT_BASE_URL, type ModelsPage } from './wire.js';
 
-export function createAnthropicAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
+export function createAnthropicAdapter(endpoint: ProviderEndpoint): BatchingAdapter {
   const ep: ProviderEndpoint = { ...endpoint, baseUrl: endpoint.baseUrl || DEFAULT_BASE_URL };
   const provider = ep.id;
 
@@ -20,7 +21,7 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint): ProviderAdap
     return h;
   }
 
-  async function* chat(call: ChatCall): AsyncGenerator<ChatEvent> {
+  async function* chatBatches(call: ChatCall): AsyncGenerator<ChatEvent[]> {
     const { body, jsonToolName } = toMessagesRequest(call, provider);
     // Our own abort besides the caller's: it bounds the drain after message_stop.
     const local = new AbortController();
@@ -33,30 +34,59 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint): ProviderAdap
     });
     if (res.status < 200 || res.status >= 300) throw await httpError(res, provider);
     const decoder = new AnthropicStreamDecoder(provider, jsonToolName);
-    const messages = sseMessages(res.body);
+    const batches = sseBatches(res.body);
+    let contentSent = false;
+    // The batch being built from one network read; flushed before every wait.
+    let out: ChatEvent[] = [];
     try {
-      for (;;) {
-        const next = await messages.next();
-        if (next.done) break;
-        const events = decoder.push(next.value);
-        if (decoder.done) {
-          // Read the body to its end before handing over finish: a caller that stops at
-          // finish would otherwise destroy the socket instead of returning it to the pool.
-          await drain(messages, local);
-          call.signal.throwIfAborted();
-          yield* events;
-          return;
+      for (let r = await batches.next(); !r.done; r = await batches.next()) {
+        for (const msg of r.value) {
+          const events = decoder.push(msg);
+          if (decoder.done) {
+            if (out.length > 0) {
+              const before = out;
+              out = [];
+              yield before;
+            }
+            // Read the body to its end before handing over finish: a caller that stops at
+            // finish would otherwise destroy the socket instead of returning it to the pool.
+            await drain(batches, local);
+            call.signal.throwIfAborted();
+            yield events;
+            return;
+          }
+          for (const e of events) out.push(e);
+          if (!contentSent && events.some(isContent)) {
+            // The first content goes on now, not after the rest of the read is decoded.
+            contentSent = true;
+            const first = out;
+            out = [];
+            yield first;
+          }
         }
-        yield* events;
+        if (out.length > 0) {
+          const read = out;
+          out = [];
+          yield read;
+        }
       }
       decoder.end();
+    } catch (err) {
+      // What was decoded before the failure is the caller's (it may commit the call).
+      if (out.length > 0) {
+        const before = out;
+        out = [];
+        yield before;
+      }
+      throw err;
     } finally {
-      await messages.return(undefined);
+      await batches.return(undefined);
     }
   }
 
   return {
-    chat,
+    chat: (call) => flattenBatches(chatBatches(call)),
+    chatBatches,
     async embed(_call: EmbedCall): Promise<EmbedResult> {
       throw new UpstreamError('bad_request', 'anthropic has no embeddings endpoint', { provider });
     },

@@ -12,45 +12,72 @@ export interface SseMessage {
 
 /** Bytes split anywhere (even inside a multi-byte UTF-8 char), LF/CRLF/CR, comment lines ignored. */
 export async function* sseMessages(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseMessage> {
-  const decoder = new TextDecoder('utf-8');
-  // The parser calls back synchronously from feed(); collect then yield after each feed.
-  let pending: SseMessage[] = [];
-  const parser = createParser({
-    onEvent(e: EventSourceMessage) {
-      pending.push({ event: e.event, data: e.data, id: e.id });
+  const reader = new SseReader();
+  for await (const chunk of body) yield* reader.push(chunk);
+  yield* reader.end();
+}
+
+/**
+ * The same messages, as one array per network read (empty reads skipped). The streaming chat
+ * path carries these batches through the pipeline: every async-generator hop costs promise
+ * turns, and paying them once per read instead of once per token is most of its speed.
+ */
+export async function* sseBatches(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseMessage[]> {
+  const reader = new SseReader();
+  for await (const chunk of body) {
+    const batch = reader.push(chunk);
+    if (batch.length > 0) yield batch;
+  }
+  const tail = reader.end();
+  if (tail.length > 0) yield tail;
+}
+
+/** The decoder both generators share: bytes in, the messages they complete out. */
+class SseReader {
+  readonly #decoder = new TextDecoder('utf-8');
+  #last = '';
+  // The parser calls back synchronously from feed(); collect, then hand over after each feed.
+  #pending: SseMessage[] = [];
+  readonly #parser = createParser({
+    onEvent: (e: EventSourceMessage) => {
+      this.#pending.push({ event: e.event, data: e.data, id: e.id });
     },
-    onError(err) {
+    onError: (err) => {
       // Old llama.cpp builds send a non-standard `error: {…}` field instead of `data:`; a
       // spec parser drops it, which would turn an upstream error into a silent truncation.
       // Surface it as an `error` event so the adapter can classify it.
       if (err.type === 'unknown-field' && err.field === 'error' && err.value !== undefined) {
-        pending.push({ event: 'error', data: err.value, id: undefined });
+        this.#pending.push({ event: 'error', data: err.value, id: undefined });
       }
     },
   });
-  const drain = function* (): Generator<SseMessage> {
-    const out = pending;
-    pending = [];
-    yield* out;
-  };
-  let last = '';
-  for await (const chunk of body) {
-    const text = decoder.decode(chunk, { stream: true });
+
+  push(chunk: Uint8Array): SseMessage[] {
+    const text = this.#decoder.decode(chunk, { stream: true });
     if (text) {
-      parser.feed(text);
-      last = text;
+      this.#parser.feed(text);
+      this.#last = text;
     }
-    yield* drain();
+    return this.#take();
   }
-  const tail = decoder.decode();
-  if (tail) {
-    parser.feed(tail);
-    last = tail;
+
+  end(): SseMessage[] {
+    const tail = this.#decoder.decode();
+    if (tail) {
+      this.#parser.feed(tail);
+      this.#last = tail;
+    }
+    // A final CR may be the first half of a CRLF, so the parser holds it until more text comes;
+    // at EOF it is known to be a whole line ending. ("\n" completes it without adding a line.)
+    if (this.#last.endsWith('\r')) this.#parser.feed('\n');
+    // An event not terminated by a blank line at EOF is discarded, as the SSE spec says: a
+    // truncated stream must look truncated to the adapter, not like a complete final event.
+    return this.#take();
   }
-  // A final CR may be the first half of a CRLF, so the parser holds it until more text comes;
-  // at EOF it is known to be a whole line ending. ("\n" completes it without adding a line.)
-  if (last.endsWith('\r')) parser.feed('\n');
-  // An event not terminated by a blank line at EOF is discarded, as the SSE spec says: a
-  // truncated stream must look truncated to the adapter, not like a complete final event.
-  yield* drain();
+
+  #take(): SseMessage[] {
+    const out = this.#pending;
+    this.#pending = [];
+    return out;
+  }
 }

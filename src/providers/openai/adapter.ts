@@ -2,10 +2,11 @@
 // OpenRouter all run through createOpenAiFamilyAdapter with their dialect row (presets.ts).
 // Paths are appended to the base URL, which includes the version (https://api.openai.com/v1
 // → /chat/completions, /embeddings, /models).
-import { sseMessages } from '../framing/sse.js';
+import { flattenBatches } from '../batches.js';
+import { sseBatches, type SseMessage } from '../framing/sse.js';
 import { classifyHttpError, upstreamRequest, type UpstreamResponse } from '../http.js';
 import { UpstreamError } from '../errors.js';
-import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderAdapter, ProviderEndpoint } from '../types.js';
+import type { BatchingAdapter, ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderAdapter, ProviderEndpoint } from '../types.js';
 import { extractError, toOpenAiRequest } from './map.js';
 import { OPENAI, presetDialect, type OpenAiDialect } from './presets.js';
 import { OpenAiStreamDecoder } from './stream.js';
@@ -20,7 +21,7 @@ export function createOpenAiCompatibleAdapter(endpoint: ProviderEndpoint): Provi
   return createOpenAiFamilyAdapter(endpoint, presetDialect(endpoint.preset));
 }
 
-export function createOpenAiFamilyAdapter(endpoint: ProviderEndpoint, dialect: OpenAiDialect): ProviderAdapter {
+export function createOpenAiFamilyAdapter(endpoint: ProviderEndpoint, dialect: OpenAiDialect): BatchingAdapter {
   const ep: ProviderEndpoint = { ...endpoint, baseUrl: endpoint.baseUrl || dialect.defaultBaseUrl };
   const provider = ep.id;
   const key = ep.apiKey?.reveal();
@@ -62,7 +63,23 @@ export function createOpenAiFamilyAdapter(endpoint: ProviderEndpoint, dialect: O
     return classifyHttpError(res.status, res.headers, message, provider, e.code);
   }
 
-  async function* chat(call: ChatCall): AsyncGenerator<ChatEvent> {
+  /** One `data:` payload, parsed; malformed JSON is a broken stream. */
+  function parseChunk(msg: SseMessage): OaChunk {
+    let chunk: OaChunk;
+    try {
+      chunk = JSON.parse(msg.data) as OaChunk;
+    } catch {
+      throw new UpstreamError('stream_interrupted', `malformed JSON in stream: ${redact(msg.data.slice(0, 120))}`, {
+        provider,
+      });
+    }
+    // llama.cpp's legacy `error:` field arrives as event "error" with the bare error object.
+    if (msg.event === 'error' && !chunk.error) chunk = { error: chunk as OaChunk['error'] };
+    if (chunk.error?.message) chunk.error.message = redact(chunk.error.message);
+    return chunk;
+  }
+
+  async function* chatBatches(call: ChatCall): AsyncGenerator<ChatEvent[]> {
     const body = toOpenAiRequest(call, dialect);
     const res = await upstreamRequest(ep, {
       method: 'POST',
@@ -73,39 +90,54 @@ export function createOpenAiFamilyAdapter(endpoint: ProviderEndpoint, dialect: O
     });
     if (res.status >= 400) throw await failure(res);
     const decoder = new OpenAiStreamDecoder(provider);
-    const messages = sseMessages(res.body);
+    const batches = sseBatches(res.body);
     let sawDone = false;
+    let contentSent = false;
+    // The batch being built from one network read; flushed before every wait for the next.
+    let out: ChatEvent[] = [];
     try {
       // Iterated by hand: `break` in a for-await would close the body, and after [DONE] we
       // want it read to its end instead, so the keep-alive socket goes back to the pool.
-      for (let r = await messages.next(); !r.done; r = await messages.next()) {
-        const msg = r.value;
-        if (msg.data.startsWith('[DONE]')) {
-          sawDone = true;
-          break;
+      for (let r = await batches.next(); !r.done; r = await batches.next()) {
+        for (const msg of r.value) {
+          if (msg.data.startsWith('[DONE]')) {
+            sawDone = true;
+            break;
+          }
+          decoder.push(parseChunk(msg), out);
+          if (!contentSent && out.length > 0) {
+            // push() yields only content: the first goes on now, not after the rest of the read.
+            contentSent = true;
+            yield out;
+            out = [];
+          }
         }
-        let chunk: OaChunk;
-        try {
-          chunk = JSON.parse(msg.data) as OaChunk;
-        } catch {
-          throw new UpstreamError('stream_interrupted', `malformed JSON in stream: ${redact(msg.data.slice(0, 120))}`, {
-            provider,
-          });
+        if (sawDone) break;
+        if (out.length > 0) {
+          yield out;
+          out = [];
         }
-        // llama.cpp's legacy `error:` field arrives as event "error" with the bare error object.
-        if (msg.event === 'error' && !chunk.error) chunk = { error: chunk as OaChunk['error'] };
-        if (chunk.error?.message) chunk.error.message = redact(chunk.error.message);
-        yield* decoder.push(chunk);
       }
-      yield* decoder.end();
+      out.push(...decoder.end());
+      const last = out;
+      out = [];
+      yield last;
+    } catch (err) {
+      // What was decoded before the failure is the caller's (it may commit the call).
+      if (out.length > 0) {
+        const before = out;
+        out = [];
+        yield before;
+      }
+      throw err;
     } finally {
       if (sawDone) {
         // In the background, so the caller is never held by a server that lingers after
         // [DONE]; the idle timeout (or the caller's abort) still bounds it. Anything after
         // [DONE] is ignored, a late socket error included.
-        void drain(messages);
+        void drain(batches);
       } else {
-        await messages.return(undefined);
+        await batches.return(undefined);
       }
     }
   }
@@ -140,7 +172,7 @@ export function createOpenAiFamilyAdapter(endpoint: ProviderEndpoint, dialect: O
     return Array.isArray(json?.data) ? json.data.map((m) => m.id) : [];
   }
 
-  return { chat, embed, listModels };
+  return { chat: (call) => flattenBatches(chatBatches(call)), chatBatches, embed, listModels };
 }
 
 async function drain(it: AsyncGenerator<unknown>): Promise<void> {

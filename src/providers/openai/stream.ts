@@ -5,7 +5,7 @@
 import { UpstreamError } from '../errors.js';
 import type { ChatEvent, FinishReason, Usage } from '../types.js';
 import { extractError, toFinishReason, toUsage } from './map.js';
-import type { OaChunk } from './wire.js';
+import type { OaChunk, OaToolCallDelta } from './wire.js';
 
 export class OpenAiStreamDecoder {
   #finish: FinishReason | undefined;
@@ -16,21 +16,32 @@ export class OpenAiStreamDecoder {
 
   constructor(private readonly provider: string) {}
 
-  /** Events for one parsed `data:` payload. Throws on an in-band error. */
-  push(chunk: OaChunk): ChatEvent[] {
+  /**
+   * Events for one parsed `data:` payload, appended to `out` (a batch being built) and
+   * returned. Throws on an in-band error, before appending anything for that payload.
+   */
+  push(chunk: OaChunk, out: ChatEvent[] = []): ChatEvent[] {
     if (chunk.error) throw inStreamError(chunk.error, this.provider);
-    const out: ChatEvent[] = [];
     if (chunk.usage) this.#usage = toUsage(chunk.usage);
     // n > 1 is not part of the domain: only the first choice is read.
-    const choice = chunk.choices?.find((c) => (c.index ?? 0) === 0);
+    const choice = chunk.choices?.find(isFirstChoice);
     if (!choice) return out;
+    const fr = choice.finish_reason;
+    if (fr === 'error') {
+      // OpenRouter without an error object: still a failed generation, not a normal end.
+      throw new UpstreamError('server_error', 'upstream ended the generation with finish_reason "error"', {
+        provider: this.provider,
+      });
+    }
     const d = choice.delta ?? {};
     const text = (d.content ?? '') + (d.refusal ?? '');
     const reasoning = d.reasoning ?? d.reasoning_content ?? '';
     if (text !== '' || reasoning !== '') {
       out.push(reasoning !== '' ? { type: 'delta', text, reasoning } : { type: 'delta', text });
     }
-    for (const [pos, tc] of (d.tool_calls ?? []).entries()) {
+    const calls = d.tool_calls ?? NO_CALLS;
+    for (let pos = 0; pos < calls.length; pos++) {
+      const tc = calls[pos]!;
       const index = tc.index ?? pos;
       const ev: Extract<ChatEvent, { type: 'tool_call' }> = {
         type: 'tool_call',
@@ -46,16 +57,7 @@ export class OpenAiStreamDecoder {
       this.#sawToolCall = true;
       out.push(ev);
     }
-    const fr = choice.finish_reason;
-    if (fr) {
-      if (fr === 'error') {
-        // OpenRouter without an error object: still a failed generation, not a normal end.
-        throw new UpstreamError('server_error', 'upstream ended the generation with finish_reason "error"', {
-          provider: this.provider,
-        });
-      }
-      this.#finish = toFinishReason(fr);
-    }
+    if (fr) this.#finish = toFinishReason(fr);
     return out;
   }
 
@@ -74,6 +76,10 @@ export class OpenAiStreamDecoder {
     return out;
   }
 }
+
+// Hoisted: a closure or an empty array per payload is garbage per token.
+const NO_CALLS: readonly OaToolCallDelta[] = [];
+const isFirstChoice = (c: { index?: number }): boolean => (c.index ?? 0) === 0;
 
 function inStreamError(error: NonNullable<OaChunk['error']>, provider: string): UpstreamError {
   const e = extractError({ error }, 'upstream reported an error mid-stream');

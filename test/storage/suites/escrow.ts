@@ -201,6 +201,62 @@ export function escrowSuite(ctx: StorageCtx): void {
       expect(p.leased).toBe(0n);
     });
 
+    it('a live replica whose lease was swept stops reserving from it once it can no longer trust it', async () => {
+      const b = await budget(ctx.db, { limit: 1_000n });
+      let now = 1_000_000;
+      const slow = new EscrowEngine(ctx.db, silentLogger, opts({ now: () => now, sliceMultiple: 5, leaseTtlMs: 3_000 }));
+      // Borrows a slice of 50 and holds nothing (small enough that no background top-up,
+      // which would renew the lease, races the test).
+      (await slow.reserve([b], 10n)).settle(0n);
+      expect(slow.leases()[0]!.free).toBe(50n);
+      // It cannot renew (say the database was unreachable): the lease expires and is swept.
+      await ctx.db.query(`UPDATE budget_leases SET expires_at = now() - interval '1 second'`);
+      const other = new EscrowEngine(ctx.db, silentLogger, opts());
+      await other.tick();
+      const held = [];
+      for (let i = 0; i < 10; i++) held.push(await other.reserve([b], 100n));
+      // Past its local validity the slow replica must ask Postgres again, which refuses.
+      now += 3_000;
+      await expect(slow.reserve([b], 10n)).rejects.toBeInstanceOf(BudgetExhausted);
+      for (const r of held) r.settle(100n);
+      const ledger = new LedgerWriter(ctx.db, silentLogger, other);
+      await ledger.close();
+      await other.close();
+      const p = await period(ctx.db, b.id);
+      expect(p.spent).toBe(1_000n);
+      expect(p.overage).toBe(0n);
+    });
+
+    it('a call reserved at 0 that costs something is still charged to the budget, as overage', async () => {
+      const b = await budget(ctx.db, { limit: 100n });
+      const e = new EscrowEngine(ctx.db, silentLogger, opts());
+      const ledger = new LedgerWriter(ctx.db, silentLogger, e);
+      const r = await e.reserve([b], 0n);
+      r.settle(500n);
+      ledger.append(row(randomUUID(), 500n));
+      await ledger.close();
+      await e.close();
+      expect(await period(ctx.db, b.id)).toEqual({ spent: 500n, leased: 0n, overage: 500n });
+    });
+
+    it('a row the database refuses does not hold back the others nor the budget consumption', async () => {
+      const b = await budget(ctx.db, { limit: 10_000n });
+      const e = new EscrowEngine(ctx.db, silentLogger, opts());
+      const ledger = new LedgerWriter(ctx.db, silentLogger, e);
+      const r = await e.reserve([b], 100n);
+      r.settle(70n);
+      ledger.append({ ...row(randomUUID(), 30n), tenantId: 'bad\u0000tenant' });
+      ledger.append({ ...row(randomUUID(), 40n), requestId: 'nul\u0000inside', inputTokens: -5, outputTokens: 1.5 });
+      await ledger.close();
+      await e.close();
+      expect(ledger.refused).toBe(1);
+      const { rows } = await ctx.db.query<{ request_id: string; input_tokens: bigint; output_tokens: bigint }>(
+        'SELECT request_id, input_tokens, output_tokens FROM usage_ledger',
+      );
+      expect(rows).toEqual([{ request_id: 'nulinside', input_tokens: 0n, output_tokens: 1n }]);
+      expect((await period(ctx.db, b.id)).spent).toBe(70n);
+    });
+
     it('day budgets start afresh at 00:00 UTC', async () => {
       const b = await budget(ctx.db, { limit: 100n, period: 'day' });
       let now = Date.UTC(2026, 10, 22, 23, 59, 0);
