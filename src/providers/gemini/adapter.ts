@@ -2,9 +2,10 @@
 // never in the URL: URLs end up in logs and traces. Base URL default
 // https://generativelanguage.googleapis.com; this adapter appends /v1beta/….
 import { UpstreamError } from '../errors.js';
-import { sseMessages } from '../framing/sse.js';
+import { flattenBatches, isContent } from '../batches.js';
+import { sseBatches } from '../framing/sse.js';
 import { upstreamRequest, type UpstreamResponse } from '../http.js';
-import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderAdapter, ProviderEndpoint } from '../types.js';
+import type { BatchingAdapter, ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderEndpoint } from '../types.js';
 import { toGeminiRequest } from './map.js';
 import { findStatus, GeminiStreamDecoder, httpError, statusError } from './stream.js';
 import type {
@@ -20,7 +21,7 @@ export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.co
 export const GEMINI_EMBED_BATCH = 100;
 const EMBED_CONCURRENCY = 4;
 
-export function createGeminiAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
+export function createGeminiAdapter(endpoint: ProviderEndpoint): BatchingAdapter {
   const ep: ProviderEndpoint = { ...endpoint, baseUrl: endpoint.baseUrl || GEMINI_DEFAULT_BASE_URL };
   const provider = ep.id;
   const headers = (): Record<string, string> => (ep.apiKey ? { 'x-goog-api-key': ep.apiKey.reveal() } : {});
@@ -36,26 +37,54 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint): ProviderAdapter
     return res;
   }
 
-  async function* chat(call: ChatCall): AsyncGenerator<ChatEvent> {
+  async function* chatBatches(call: ChatCall): AsyncGenerator<ChatEvent[]> {
     const body = toGeminiRequest(call);
     const res = await post(`${modelPath(call.model)}:streamGenerateContent`, body, call.signal, { alt: 'sse' });
     const decoder = new GeminiStreamDecoder(provider);
     const tail = new TailKeeper(res.body);
-    for await (const msg of sseMessages(tail.body())) {
-      let chunk: GeminiGenerateResponse;
-      try {
-        chunk = JSON.parse(msg.data) as GeminiGenerateResponse;
-      } catch {
-        throw new UpstreamError('stream_interrupted', `Gemini sent a malformed stream event: ${redact(msg.data.slice(0, 120))}`, { provider });
+    let contentSent = false;
+    // The batch being built from one network read; flushed before every wait.
+    let out: ChatEvent[] = [];
+    try {
+      for await (const batch of sseBatches(tail.body())) {
+        for (const msg of batch) {
+          let chunk: GeminiGenerateResponse;
+          try {
+            chunk = JSON.parse(msg.data) as GeminiGenerateResponse;
+          } catch {
+            throw new UpstreamError('stream_interrupted', `Gemini sent a malformed stream event: ${redact(msg.data.slice(0, 120))}`, { provider });
+          }
+          if (chunk.error?.message) chunk.error.message = redact(chunk.error.message);
+          const events = decoder.push(chunk);
+          for (const e of events) out.push(e);
+          if (!contentSent && events.some(isContent)) {
+            // The first content goes on now, not after the rest of the read is decoded.
+            contentSent = true;
+            const first = out;
+            out = [];
+            yield first;
+          }
+        }
+        if (out.length > 0) {
+          const read = out;
+          out = [];
+          yield read;
+        }
       }
-      if (chunk.error?.message) chunk.error.message = redact(chunk.error.message);
-      yield* decoder.push(chunk);
+      // Gemini may write a mid-stream error as a bare Status JSON, without `data:`; an SSE parser
+      // drops it, so look for it in what arrived after the last event before calling it a truncation.
+      const st = findStatus(redact(tail.afterLastEvent().trim()));
+      if (st) throw statusError(st, st.code ?? 500, {}, provider);
+      yield decoder.end();
+    } catch (err) {
+      // What was decoded before the failure is the caller's (it may commit the call).
+      if (out.length > 0) {
+        const before = out;
+        out = [];
+        yield before;
+      }
+      throw err;
     }
-    // Gemini may write a mid-stream error as a bare Status JSON, without `data:`; an SSE parser
-    // drops it, so look for it in what arrived after the last event before calling it a truncation.
-    const st = findStatus(redact(tail.afterLastEvent().trim()));
-    if (st) throw statusError(st, st.code ?? 500, {}, provider);
-    yield* decoder.end();
   }
 
   async function embedOne(model: string, inputs: string[], dimensions: number | undefined, signal: AbortSignal): Promise<number[][]> {
@@ -109,7 +138,7 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint): ProviderAdapter
     return names;
   }
 
-  return { chat, embed, listModels };
+  return { chat: (call) => flattenBatches(chatBatches(call)), chatBatches, embed, listModels };
 }
 
 /** "gemini-2.0-flash" or "models/gemini-2.0-flash" → "gemini-2.0-flash". */
