@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startApp } from '../src/app/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/log.js';
+import { profileUntilSigterm } from './lib/profile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sy-bench-chat-'));
 const configPath = join(dir, 'switchyard.yaml');
@@ -20,4 +21,4 @@ tenants:
 const config = loadConfig({ config: configPath, grpcListen: '127.0.0.1:0', httpListen: '127.0.0.1:0', dataDir: 'memory://', databaseUrl: process.env.BENCH_DATABASE_URL || undefined }, process.env);
 const app = await startApp({ config, log: silentLogger });
 process.stdout.write(`PORT ${app.grpcPort}\n`);
-process.once('SIGTERM', () => process.exit(0));
+await profileUntilSigterm();

@@ -5,8 +5,12 @@
 //   (c) through Portkey's open-source gateway (@portkey-ai/gateway, installed by this script
 //       into a scratch folder and pointed at the same fake; if it cannot be installed the row
 //       says so),
-//   plus a bare grpc-js unary echo, whose p50 is the cost of a gRPC hop by itself.
+//   plus a bare grpc-js unary echo, whose p50 is the cost of a gRPC hop by itself, and a
+//   "floor" gateway (bench/chat-floor-server.ts: the same bridge, upstream client, framing and
+//   messages, with none of the gateway logic), which splits Switchyard's added time into
+//   what any grpc-js streaming gateway pays here and what Switchyard's own logic adds.
 // Switchyard's own added latency = its time − direct − the bare echo p50 (all at concurrency 1).
+// Servers run as compiled JavaScript (bench/lib/compile.ts), as `npm start` runs them.
 // Ends with one JSON line of the figures.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -21,11 +25,17 @@ import { sseMessages } from '../src/providers/framing/sse.js';
 import { percentile, unaryLoad } from './lib/grpc-load.js';
 import { startFakeOpenAi } from './lib/fake-openai-stream.js';
 import { benchDb } from './lib/bench-db.js';
+import { compileForBench } from './lib/compile.js';
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const SEQ_MS = Number(process.env.BENCH_SEQ_MS ?? 3000);
+// Every row is warmed alike before it is measured. V8 optimises a function after enough calls,
+// and a gateway runs each of its functions about once per request: after 1 s of warm-up its
+// per-request CPU here was still 2× its steady state (the direct client, with far less code,
+// is warm sooner). A server runs for hours; the bench measures that state.
+const WARM_MS = Number(process.env.BENCH_WARM_MS ?? 10_000);
 const PORTKEY_VERSION = '1.15.2';
 const KEY = 'bench-key';
 
@@ -109,7 +119,7 @@ async function load(run: Client, concurrency: number, durationMs: number): Promi
 }
 
 async function measure(name: string, run: Client): Promise<Row> {
-  await load(run, CONCURRENCY, 1000); // warm: JIT, pools
+  await load(run, CONCURRENCY, WARM_MS); // JIT, pools
   const t0 = performance.now();
   const samples = await load(run, CONCURRENCY, DURATION_MS);
   const secs = (performance.now() - t0) / 1000;
@@ -167,14 +177,21 @@ const portkeyHeaders = (upstream: string) => ({
 const fmt = (r: Row) =>
   `${r.name.padEnd(11)} ${r.rps.toFixed(0).padStart(6)} req/s ${(r.tokensPerSec / 1000).toFixed(1).padStart(7)}k tok/s   ttft p50 ${r.ttftP50.toFixed(2)} p99 ${r.ttftP99.toFixed(2)} ms   total p50 ${r.totalP50.toFixed(2)} ms   seq total p50 ${r.seqTotalP50.toFixed(3)} ms`;
 
+// BENCH_TSX=1: run the servers under tsx instead.
+const compiled = process.env.BENCH_TSX === '1' ? undefined : compileForBench(['bench/chat-server.ts', 'bench/chat-floor-server.ts', 'bench/route-server.ts']);
+const serverArgs = (entry: string, ...args: string[]) =>
+  compiled ? [join(compiled, 'bench', `${entry}.js`), ...args] : ['--import', 'tsx', `bench/${entry}.ts`, ...args];
+
 async function main(): Promise<void> {
   const fake = await startFakeOpenAi(TOKENS);
   const db = await benchDb();
   const children: ChildProcess[] = [];
   try {
-    const sy = await spawnReady(process.execPath, ['--import', 'tsx', 'bench/chat-server.ts'], { BENCH_UPSTREAM: fake.url, OPENAI_KEY: 'sk-bench', BENCH_KEY: KEY, BENCH_DATABASE_URL: db.url ?? '' }, /PORT (\d+)/);
+    const sy = await spawnReady(process.execPath, serverArgs('chat-server'), { BENCH_UPSTREAM: fake.url, OPENAI_KEY: 'sk-bench', BENCH_KEY: KEY, BENCH_DATABASE_URL: db.url ?? '' }, /PORT (\d+)/);
     children.push(sy.child);
-    const echo = await spawnReady(process.execPath, ['--import', 'tsx', 'bench/route-server.ts', 'echo'], { BENCH_REPLY_B64: Buffer.alloc(64).toString('base64') }, /PORT (\d+)/);
+    const floor = await spawnReady(process.execPath, serverArgs('chat-floor-server'), { BENCH_UPSTREAM: fake.url }, /PORT (\d+)/);
+    children.push(floor.child);
+    const echo = await spawnReady(process.execPath, serverArgs('route-server', 'echo'), { BENCH_REPLY_B64: Buffer.alloc(64).toString('base64') }, /PORT (\d+)/);
     children.push(echo.child);
     let portkeyUrl: string | undefined;
     let portkeyNote = '';
@@ -192,9 +209,12 @@ async function main(): Promise<void> {
     }
 
     const syClient = switchyardClient(`127.0.0.1:${sy.match[1]}`);
+    const floorClient = switchyardClient(`127.0.0.1:${floor.match[1]}`);
     const rows: Row[] = [];
     rows.push(await measure('direct', () => sseClient(`${fake.url}/v1/chat/completions`, { authorization: `Bearer ${KEY}` })));
     rows.push(await measure('switchyard', syClient.run));
+    const floorRow = await measure('floor', floorClient.run);
+    floorClient.close();
     if (portkeyUrl) {
       const headers = portkeyHeaders(fake.url);
       rows.push(await measure('portkey', () => sseClient(portkeyUrl!, headers)));
@@ -205,12 +225,14 @@ async function main(): Promise<void> {
     const [direct, s, pk] = [rows[0]!, rows[1]!, rows[2]];
     console.log(`Switchyard on ${db.label}; every Chat is recorded as a decision`);
     console.log(`streaming chat, ${TOKENS} tokens per response, concurrency ${CONCURRENCY} for ${DURATION_MS} ms; sequential (concurrency 1) for ${SEQ_MS} ms`);
-    for (const r of rows) console.log(fmt(r));
+    for (const r of [...rows, floorRow]) console.log(fmt(r));
     if (!pk) console.log(`portkey     ${portkeyNote}`);
     const added = s.seqTotalP50 - direct.seqTotalP50 - hop.p50Ms;
     const addedTtft = s.seqTtftP50 - direct.seqTtftP50 - hop.p50Ms;
+    const floorAdded = floorRow.seqTotalP50 - direct.seqTotalP50 - hop.p50Ms;
     console.log(`bare grpc-js echo p50 (one gRPC hop): ${hop.p50Ms.toFixed(3)} ms`);
     console.log(`switchyard's own added latency, p50 at concurrency 1: total ${added.toFixed(3)} ms, time to first token ${addedTtft.toFixed(3)} ms (target ≤ 0.3 ms)`);
+    console.log(`of which a logic-free grpc-js streaming gateway (floor row) adds ${floorAdded.toFixed(3)} ms; Switchyard's logic ${(s.seqTotalP50 - floorRow.seqTotalP50).toFixed(3)} ms`);
     if (pk) console.log(`switchyard / portkey: throughput ${(s.rps / pk.rps).toFixed(2)}× (target ≥ 5×), ttft p50 ${(pk.ttftP50 / s.ttftP50).toFixed(2)}× faster`);
     console.log(
       JSON.stringify({
@@ -228,6 +250,9 @@ async function main(): Promise<void> {
         grpc_hop_p50_ms: Number(hop.p50Ms.toFixed(3)),
         added_p50_ms: Number(added.toFixed(3)),
         added_ttft_p50_ms: Number(addedTtft.toFixed(3)),
+        floor_added_p50_ms: Number(floorAdded.toFixed(3)),
+        logic_p50_ms: Number((s.seqTotalP50 - floorRow.seqTotalP50).toFixed(3)),
+        floor_rps: Math.round(floorRow.rps),
         ratio_vs_portkey: pk ? Number((s.rps / pk.rps).toFixed(2)) : null,
       }),
     );

@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { startApp } from '../src/app/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/log.js';
+import { profileUntilSigterm } from './lib/profile.js';
 
 const mode = process.argv[2];
 const identity = (b: Buffer): Buffer => b;
@@ -69,19 +70,4 @@ if (mode === 'switchyard') {
   process.exit(2);
 }
 
-// BENCH_PROFILE=file.cpuprofile: profile from now (after start-up) until SIGTERM.
-if (process.env.BENCH_PROFILE) {
-  const { Session } = await import('node:inspector/promises');
-  const { writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  process.once('SIGTERM', async () => {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile));
-    process.exit(0);
-  });
-} else {
-  process.once('SIGTERM', () => process.exit(0));
-}
+await profileUntilSigterm();

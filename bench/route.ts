@@ -24,6 +24,9 @@ const SERVER_ARGS = (mode: string) =>
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// Each server is warmed alike first: V8 optimises a function after enough calls, and the
+// replica has far more code per request than the baselines (see bench/chat.ts).
+const WARM_MS = Number(process.env.BENCH_WARM_MS ?? 8000);
 const PATH = '/switchyard.v1.RouterService/Route';
 const KEY = 'bench-tenant-key';
 
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
   try {
     console.log(`Switchyard on ${db.label}; every Route is recorded as a decision`);
     console.log(`Route over gRPC: request ${request.length} B, response ${reply.length} B, concurrency ${CONCURRENCY}, ${ROUNDS}×${DURATION_MS} ms each, interleaved`);
-    for (const a of [sy.address, bare.address, echo.address]) await load(a, CONCURRENCY, 1500); // JIT, connections
+    for (const a of [sy.address, bare.address, echo.address]) await load(a, CONCURRENCY, WARM_MS); // JIT, connections
     const runs = { sy: [] as LoadResult[], bare: [] as LoadResult[], echo: [] as LoadResult[] };
     for (let i = 0; i < ROUNDS; i++) {
       runs.bare.push(await load(bare.address, CONCURRENCY, DURATION_MS));

@@ -77,7 +77,10 @@ export async function* coalesceBatches(source: AsyncIterable<readonly ExecEvent[
         continue;
       }
       if (next.done) break;
-      pending = it.next();
+      // The first content goes out before the rest of its read is decoded: pulling the next
+      // batch now would make the adapter parse the whole read (hundreds of tokens) first.
+      const firstHere = first && next.value.some(isContent);
+      if (!firstHere) pending = it.next();
       for (const ev of next.value) {
         if (held !== undefined) {
           if (mergeable(held, ev)) {
@@ -98,11 +101,15 @@ export async function* coalesceBatches(source: AsyncIterable<readonly ExecEvent[
         } else if (first) {
           first = false;
           yield ev;
+          // One event-loop turn: the transport writes the first token to the socket before
+          // this stream decodes the rest of the read.
+          await tick();
         } else {
           held = ev;
           owned = false;
         }
       }
+      if (firstHere) pending = it.next();
       turn ??= held === undefined ? undefined : tick();
     }
     if (held !== undefined) yield held;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coalesce } from '../../src/routing/coalesce.js';
+import { coalesce, coalesceBatches } from '../../src/routing/coalesce.js';
 import type { ExecEvent } from '../../src/routing/executor.js';
 
 async function* from(events: ExecEvent[], gapAfter = new Set<number>()): AsyncGenerator<ExecEvent> {
@@ -33,5 +33,24 @@ describe('coalesce', () => {
     const out = await all(coalesce(from([t(0, '', 'a'), t(0, '{"x"'), t(0, ':1}'), t(1, '', 'b'), t(1, '{}'), finish])));
     // A call's first fragment (id, name) may absorb its following argument pieces.
     expect(out).toEqual([t(0, '', 'a'), t(0, '{"x":1}'), t(1, '{}', 'b'), finish]);
+  });
+
+  it('hands out the first token before it pulls the rest of the stream', async () => {
+    // An adapter yields the first token of a read alone, then decodes the rest of the read
+    // when pulled: that decoding must not happen before the first token has gone out.
+    const log: string[] = [];
+    async function* batches(): AsyncGenerator<ExecEvent[]> {
+      yield [route];
+      yield [d('a')];
+      log.push('rest decoded');
+      yield [d('b'), d('c'), finish];
+    }
+    const out: ExecEvent[] = [];
+    for await (const e of coalesceBatches(batches())) {
+      if (e.type === 'delta' && out.every((x) => x.type !== 'delta')) log.push('first token out');
+      out.push(e);
+    }
+    expect(log).toEqual(['first token out', 'rest decoded']);
+    expect(out).toEqual([route, d('a'), d('bc'), finish]);
   });
 });
