@@ -43,12 +43,7 @@ export class DecisionWriter {
       while (this.#pending.size > 0) {
         const batch = [...this.#pending.values()].slice(0, MAX_BATCH);
         try {
-          await this.db.transaction(async (tx) => {
-            // Decisions are an audit trail, not money: a crash may lose the last flush
-            // interval, already the bound, so the commit need not wait for the WAL flush.
-            await tx.query('SET LOCAL synchronous_commit = off');
-            await insertDecisions(tx, batch);
-          });
+          await insertDecisions(this.db, batch);
           for (const r of batch) this.#pending.delete(r.id);
         } catch (err) {
           // Kept for the next flush; the periodic timer retries.

@@ -27,6 +27,36 @@ export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
   /** A script of several statements without parameters (migrations, TRUNCATE lists). */
   exec(sql: string): Promise<void>;
+  /**
+   * Bulk insert: `COPY table (columns) FROM STDIN` in the text format, `lines` built with
+   * `copyLine()`. Measured on this machine for decision rows, Postgres spends ~11 µs a row on
+   * COPY against ~54 µs inside one multi-row INSERT … VALUES. No ON CONFLICT: a duplicate key
+   * fails the whole COPY (23505). Returns the rows copied.
+   */
+  copyFrom(table: string, columns: readonly string[], lines: string): Promise<number>;
+}
+
+/** One row of COPY text format: tab-separated, `\N` for NULL, backslash escapes. */
+export function copyLine(values: readonly (string | null)[]): string {
+  let out = '';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (i > 0) out += '\t';
+    out += v === null ? '\\N' : COPY_SPECIAL.test(v) ? v.replace(COPY_ESCAPES, escapeCopyChar) : v;
+  }
+  return out + '\n';
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES = /[\\\t\n\r]/g;
+const escapeCopyChar = (c: string): string => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r');
+
+/** The COPY statement for trusted, code-defined identifiers (checked anyway: they are SQL). */
+export function copyStatement(table: string, columns: readonly string[], source: string): string {
+  for (const name of [table, ...columns]) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain SQL identifier: ${name}`);
+  }
+  return `COPY ${table} (${columns.join(', ')}) FROM ${source}`;
 }
 
 export type Unlisten = () => Promise<void>;

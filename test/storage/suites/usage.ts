@@ -39,6 +39,7 @@ export function usageSuite(ctx: StorageCtx): void {
       const spy: Queryable = {
         query: <R,>(sql: string, params?: unknown[]) => (statements.push(sql), ctx.db.query<R>(sql, params)),
         exec: (sql: string) => ctx.db.exec(sql),
+        copyFrom: (table, columns, lines) => (statements.push(`COPY ${table}`), ctx.db.copyFrom(table, columns, lines)),
       };
       await insertLedgerRows(spy, [row, ledgerRow({ workerId: 'w' })]);
       expect(statements).toHaveLength(1);
