@@ -1,5 +1,5 @@
 // Writes decision records off the request path: requests append to an in-memory queue; a
-// timer (or a full batch) flushes them in ONE insert. Reads look at the unflushed queue first,
+// timer (or a full batch) flushes them in ONE COPY. Reads look at the unflushed queue first,
 // so a GetDecision right after a Route finds it. close() drains the queue.
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
