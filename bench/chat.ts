@@ -3,8 +3,8 @@
 //   (a) direct to the fake with undici,
 //   (b) through Switchyard over gRPC (grpc-js client),
 //   (c) through Portkey's open-source gateway (@portkey-ai/gateway, installed by this script
-//       into a scratch folder and pointed at the same fake; if it cannot be installed the row
-//       says so),
+//       into a scratch folder and pointed at the same fake, with bench/lib/portkey-fetch-shim.mjs
+//       preloaded so it runs on Node 20; if it cannot be installed or serve, the row says so),
 //   plus a bare grpc-js unary echo, whose p50 is the cost of a gRPC hop by itself, and a
 //   "floor" gateway (bench/chat-floor-server.ts: the same bridge, upstream client, framing and
 //   messages, with none of the gateway logic), which splits Switchyard's added time into
@@ -25,7 +25,7 @@ import { sseMessages } from '../src/providers/framing/sse.js';
 import { percentile, unaryLoad } from './lib/grpc-load.js';
 import { startFakeOpenAi } from './lib/fake-openai-stream.js';
 import { benchDb } from './lib/bench-db.js';
-import { compileForBench } from './lib/compile.js';
+import { compileForBench, ROOT } from './lib/compile.js';
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
     try {
       const entry = installPortkey();
       const port = 18787 + Math.floor(Math.random() * 1000);
-      const pk = await spawnReady(process.execPath, [entry, `--port=${port}`, '--headless'], { NODE_ENV: 'production' }, /Ready for connections/);
+      const pk = await spawnReady(process.execPath, ['--import', join(ROOT, 'bench', 'lib', 'portkey-fetch-shim.mjs'), entry, `--port=${port}`, '--headless'], { NODE_ENV: 'production' }, /Ready for connections/);
       children.push(pk.child);
       const url = `http://127.0.0.1:${port}/v1/chat/completions`;
       // Probe once: a gateway that installs but cannot serve this workload gets a row saying so.
