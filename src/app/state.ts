@@ -103,6 +103,9 @@ export class RuntimeState {
   #current: Snapshot;
   /** Budgets (config and AdminService), swapped in by reload() together with the snapshot. */
   #budgets: BudgetIndex = NO_BUDGETS;
+  /** reload() calls begun, and the latest begun whose result is in place (see reload()). */
+  #reloadsBegun = 0;
+  #reloadApplied = 0;
   /** Set by the app once the database is open. */
   decisions!: DecisionWriter;
   /** Budgets (escrow engine) and the usage ledger, set by startApp. */
@@ -167,6 +170,10 @@ export class RuntimeState {
 
   /** Re-reads admin state from the database and swaps in a new snapshot. */
   async reload(): Promise<Snapshot> {
+    // Reloads overlap (an admin change reloads at once while the NOTIFY it sent, or the
+    // periodic re-read, starts another): a reload that began earlier read older rows, so it
+    // must not replace what a later-begun reload already swapped in.
+    const generation = ++this.#reloadsBegun;
     // Read alongside the routing state; the catch only keeps a failure from being "unhandled"
     // before it is awaited below (where it rejects reload() like any other read).
     const budgetRows = listAllBudgets(this.db);
@@ -202,6 +209,8 @@ export class RuntimeState {
       strategy: (r.strategy ?? undefined) as StrategyName | undefined,
     }));
     const budgets = new BudgetIndex(await budgetRows);
+    if (generation < this.#reloadApplied) return this.#current;
+    this.#reloadApplied = generation;
     this.#current = this.#assemble(specs, modelOverrides, aliasDefs, routeDefs, policy);
     this.#budgets = budgets;
     return this.#current;

@@ -17,6 +17,7 @@ import { decisionsSuite } from './suites/decisions.js';
 import { escrowSuite } from './suites/escrow.js';
 import { budgetsSuite } from './suites/budgets.js';
 import { usageSuite } from './suites/usage.js';
+import { reloadSuite } from './suites/reload.js';
 
 describe.each(BACKENDS)('storage on %s', (backend) => {
   const ctx = { backend } as StorageCtx;
@@ -43,4 +44,5 @@ describe.each(BACKENDS)('storage on %s', (backend) => {
   escrowSuite(ctx);
   budgetsSuite(ctx);
   usageSuite(ctx);
+  reloadSuite(ctx);
 });
