@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { applyLeaseDeltas } from '../budget/lease-store.js';
 import type { LeaseDelta } from '../budget/types.js';
-import { insertLedgerRows } from '../store/repos/usage.js';
+import { copyLedgerRows, insertLedgerRows } from '../store/repos/usage.js';
 import { sqlState } from '../store/db.js';
 import type { LedgerRow } from './types.js';
 
@@ -85,7 +85,7 @@ export class LedgerWriter {
       const deltas = this.deltas?.takeDeltas() ?? [];
       try {
         await this.db.transaction(async (tx) => {
-          await insertLedgerRows(tx, batch);
+          await copyLedgerRows(tx, batch);
           await applyLeaseDeltas(tx, deltas);
         });
         this.deltas?.commitDeltas();
@@ -94,7 +94,9 @@ export class LedgerWriter {
       } catch (err) {
         if (isPermanent(err) && batch.length > 0) {
           // A row Postgres will never take must not hold back the others, nor the budget
-          // consumption: write row by row, keep the money, and report what was refused.
+          // consumption: write row by row, keep the money, and report what was refused. A
+          // row already stored (a flush retried after its commit went through: the batch
+          // COPY has no ON CONFLICT) lands here too, and is skipped row by row.
           try {
             await this.#rowByRow(batch, deltas);
             continue;

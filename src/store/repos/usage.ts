@@ -1,18 +1,42 @@
 // The usage ledger (table usage_ledger, migration 0003): batched inserts and usage queries.
 import type { LedgerRow } from '../../ledger/types.js';
-import type { Queryable } from '../db.js';
+import { copyLine, type Queryable } from '../db.js';
 
 const INSERT_COLUMNS = `decision_id, request_id, tenant_id, api_key_id, worker_id, task_type, rpc, provider, model,
   input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost, estimated, price_version,
   latency_ms, ttft_ms, status, attempts, created_at`;
+
+const COPY_COLUMNS = INSERT_COLUMNS.split(',').map((c) => c.trim());
+
+/**
+ * The ledger writer's batch insert: one COPY. Measured by bench/ledger-rows.ts against the
+ * unnest() insert below; on Postgres it costs the server a fraction of the CPU per row, and the
+ * database shares the machine with the replicas. COPY has no ON CONFLICT: a batch with a
+ * decision id already stored (a flush retried after its commit went through) fails with
+ * 23505, and the writer then stores the batch row by row through insertLedgerRows, which skips
+ * the duplicates.
+ */
+export async function copyLedgerRows(q: Queryable, rows: readonly LedgerRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  let lines = '';
+  for (const r of rows) {
+    lines += copyLine([
+      r.decisionId, r.requestId, r.tenantId, r.apiKeyId, r.workerId, r.taskType, r.rpc, r.provider, r.model,
+      String(r.inputTokens), String(r.outputTokens), String(r.cachedInputTokens), String(r.reasoningTokens),
+      r.cost.toString(), r.estimated ? 't' : 'f', r.priceVersion, String(r.latencyMs),
+      r.ttftMs === undefined ? null : String(r.ttftMs), r.status, String(r.attempts), r.createdAt.toISOString(),
+    ]);
+  }
+  await q.copyFrom('usage_ledger', COPY_COLUMNS, lines);
+}
 
 /**
  * Inserts a batch in ONE statement: one array parameter per column, expanded by unnest(), so
  * the statement text and the parameter count stay the same whatever the batch size (21
  * parameters for 1,000 rows instead of 21,000, and one parse/plan shape). Measured against a
  * multi-row VALUES list by bench/ledger-rows.ts (insertLedgerRowsValues below): unnest was the
- * faster of the two here. A row whose decision id is already there is skipped: a retried flush
- * cannot count a call twice.
+ * faster of the two here (COPY, above, is faster still). A row whose decision id is already
+ * there is skipped: a retried flush cannot count a call twice.
  */
 export async function insertLedgerRows(q: Queryable, rows: readonly LedgerRow[]): Promise<void> {
   if (rows.length === 0) return;
