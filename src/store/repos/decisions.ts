@@ -44,7 +44,7 @@ export async function insertDecisions(db: Db, rows: readonly DecisionRow[]): Pro
   try {
     await db.transaction(async (tx) => {
       await tx.query('SET LOCAL synchronous_commit = off');
-      await tx.copyFrom('decisions', COLUMNS, rows.map(copyRow).join(''));
+      await tx.copyFrom('decisions', COLUMNS, rows.map((r) => copyLine(columnValues(r))).join(''));
     });
   } catch (err) {
     if (sqlState(err) !== SQLSTATE.uniqueViolation) throw err;
@@ -55,8 +55,9 @@ export async function insertDecisions(db: Db, rows: readonly DecisionRow[]): Pro
   }
 }
 
-function copyRow(r: DecisionRow): string {
-  return copyLine([
+/** A row's column values in COLUMNS order, as text (JSON columns serialised). */
+function columnValues(r: DecisionRow): (string | null)[] {
+  return [
     r.id,
     r.tenantId,
     r.rpc,
@@ -66,7 +67,7 @@ function copyRow(r: DecisionRow): string {
     JSON.stringify(r.inputs),
     JSON.stringify(r.plan),
     r.outcome === undefined ? null : JSON.stringify(r.outcome),
-  ]);
+  ];
 }
 
 /**
@@ -79,17 +80,7 @@ export async function insertDecisionsIfAbsent(q: Queryable, rows: readonly Decis
   const params: unknown[] = [];
   const tuples = rows.map((r) => {
     const n = params.length;
-    params.push(
-      r.id,
-      r.tenantId,
-      r.rpc,
-      r.createdAt.toISOString(),
-      r.policyVersion,
-      r.catalogVersion,
-      JSON.stringify(r.inputs),
-      JSON.stringify(r.plan),
-      r.outcome === undefined ? null : JSON.stringify(r.outcome),
-    );
+    params.push(...columnValues(r));
     return `($${n + 1}::uuid, $${n + 2}, $${n + 3}, $${n + 4}::timestamptz, $${n + 5}, $${n + 6}, $${n + 7}::json, $${n + 8}::json, $${n + 9}::json)`;
   });
   await q.query(
