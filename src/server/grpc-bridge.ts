@@ -229,8 +229,7 @@ type TrackedCall = GrpcServerCall & { [kCtx]?: GrpcHandlerContext };
 class GrpcHandlerContext implements HandlerContext {
   readonly protocolName = "grpc";
   readonly requestMethod = "POST";
-  /** Why the call ended or was abandoned; undefined while it runs. */
-  abortReason: unknown = undefined;
+  private reason: unknown = undefined;
   private controller: AbortController | undefined = undefined;
   private reqHeader: Headers | undefined = undefined;
   private resHeader: Headers | undefined = undefined;
@@ -241,11 +240,14 @@ class GrpcHandlerContext implements HandlerContext {
   constructor(
     private readonly mb: MethodBridge,
     private readonly call: TrackedCall,
-  ) {
-    call[kCtx] = this;
-    // grpc-js emits 'cancelled' on client cancel, deadline and shutdown, and also after
-    // every normal completion; the last is a no-op because abortReason is set by then.
-    call.on("cancelled", onCallCancelled);
+  ) {}
+
+  /** Why the call ended or was abandoned; undefined while it runs. Without a signal there is
+   * no listener: grpc-js's `cancelled` flag (set on client cancel, deadline and shutdown)
+   * is read when the reason is asked for. */
+  get abortReason(): unknown {
+    if (this.reason === undefined && this.call.cancelled) this.reason = cancelReason(this.call);
+    return this.reason;
   }
 
   get service(): DescService {
@@ -260,9 +262,26 @@ class GrpcHandlerContext implements HandlerContext {
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       this.controller = new AbortController();
-      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+      const reason = this.abortReason;
+      if (reason !== undefined) {
+        this.controller.abort(reason); // created late: born aborted
+      } else {
+        // grpc-js emits 'cancelled' on client cancel, deadline and shutdown, and also after
+        // every normal completion; the last is a no-op because the reason is set by then.
+        this.call[kCtx] = this;
+        this.call.on("cancelled", onCallCancelled);
+      }
     }
     return this.controller.signal;
+  }
+  /** One request header's value (repeated values joined as Headers joins them), without
+   * building the whole Headers object (~4 µs a call here). */
+  requestHeaderValue(name: string): string | null {
+    if (this.reqHeader !== undefined) return this.reqHeader.get(name);
+    const values = this.call.metadata.get(name);
+    if (values.length === 0) return null;
+    if (values.length === 1 && typeof values[0] === "string") return values[0];
+    return this.requestHeader.get(name);
   }
   get timeoutMs(): () => number | undefined {
     const deadline = deadlineMs(this.call);
@@ -291,8 +310,8 @@ class GrpcHandlerContext implements HandlerContext {
   }
 
   abort(reason: unknown): void {
-    if (this.abortReason !== undefined) return;
-    this.abortReason = reason;
+    if (this.reason !== undefined) return;
+    this.reason = reason;
     this.controller?.abort(reason);
   }
 
@@ -310,14 +329,20 @@ class GrpcHandlerContext implements HandlerContext {
 }
 
 function onCallCancelled(this: TrackedCall): void {
-  const ctx = this[kCtx];
-  if (ctx === undefined || ctx.abortReason !== undefined) return;
+  this[kCtx]?.abort(cancelReason(this));
+}
+
+function cancelReason(call: GrpcServerCall): ConnectError {
   // A few ms of slack: grpc-js's deadline timer and Date.now() may disagree by a tick.
-  ctx.abort(
-    Date.now() + 5 >= deadlineMs(this)
-      ? new ConnectError("the operation timed out", Code.DeadlineExceeded)
-      : new ConnectError("the client cancelled the call", Code.Canceled),
-  );
+  return Date.now() + 5 >= deadlineMs(call)
+    ? new ConnectError("the operation timed out", Code.DeadlineExceeded)
+    : new ConnectError("the client cancelled the call", Code.Canceled);
+}
+
+/** A request header of any handler context: the gRPC port's reads it straight from the call's
+ * metadata; other contexts (connect-node's) from their Headers. */
+export function requestHeaderValue(ctx: HandlerContext, name: string): string | null {
+  return ctx instanceof GrpcHandlerContext ? ctx.requestHeaderValue(name) : ctx.requestHeader.get(name);
 }
 
 function deadlineMs(call: GrpcServerCall): number {

@@ -7,6 +7,7 @@ import { createContextKey, type HandlerContext, type ServiceImpl } from '@connec
 import { unimplemented } from '../errors.js';
 import { DEV_PRINCIPAL, requireAdmin, type Authenticator, type Principal } from './auth.js';
 import { toConnectError, type ErrorLogger } from './errors.js';
+import { requestHeaderValue } from './grpc-bridge.js';
 
 export const PRINCIPAL = createContextKey<Principal>(DEV_PRINCIPAL, { description: 'authenticated caller' });
 
@@ -31,7 +32,7 @@ export function guard<S extends DescService>(service: S, impl: Partial<ServiceIm
     const fn = (impl as Record<string, AnyFn | undefined>)[method.localName]?.bind(impl);
     const adminOnly = opts.tenantMethods !== undefined && !opts.tenantMethods.has(method.name);
     const authorize = async (ctx: HandlerContext) => {
-      const principal = await opts.auth.authenticate(ctx.requestHeader.get('authorization'));
+      const principal = await opts.auth.authenticate(requestHeaderValue(ctx, 'authorization'));
       if (adminOnly) requireAdmin(principal);
       ctx.values.set(PRINCIPAL, principal);
     };

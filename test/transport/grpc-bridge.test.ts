@@ -197,6 +197,19 @@ describe("gRPC port (grpc-js client, proto loaded independently)", () => {
     expect([Code.DeadlineExceeded, Code.Canceled]).toContain((r.abortReason as ConnectError).code);
   });
 
+  it("does not log as a bug a failure that follows the deadline, even when the impl never read its signal", async () => {
+    silentLogger.errors.length = 0;
+    const err: grpc.ServiceError = await unary("Route", { model: "slow-blind" }, new grpc.Metadata(), {
+      deadline: Date.now() + 100,
+    }).then(
+      () => expect.fail("should fail"),
+      (e) => e,
+    );
+    expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the impl fails after this
+    expect(silentLogger.errors).toHaveLength(0);
+  });
+
   it("answers DEADLINE_EXCEEDED on a stream and runs the impl's finally", async () => {
     const { error, messages } = await collect(
       client.Chat({ model: "events:100:50", request_id: "d-2" }, { deadline: Date.now() + 200 }),

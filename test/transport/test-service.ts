@@ -64,6 +64,11 @@ export const testRouterImpl: Partial<ServiceImpl<typeof RouterService>> = {
         r.finallyRan = true;
       }
     }
+    if (req.model === "slow-blind") {
+      // Ignores its signal, then fails the way a downstream call cut off by the deadline would.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      throw new Error("socket hang up");
+    }
     ctx.responseHeader.set("x-echo-header", "hello");
     ctx.responseTrailer.set("x-echo-trailer", "bye");
     return {
