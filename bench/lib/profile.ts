@@ -29,7 +29,6 @@ export async function profileUntilSigterm(): Promise<void> {
   process.once('SIGTERM', async () => {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(file, JSON.stringify(profile));
-    writeFileSync(file + '.windows.json', JSON.stringify((globalThis as any).__W ?? []));
     process.exit(0);
   });
 }
