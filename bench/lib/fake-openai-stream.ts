@@ -32,7 +32,7 @@ export async function startFakeOpenAi(tokens: number): Promise<{ url: string; cl
   };
 }
 
-if (process.argv[1]?.endsWith('fake-openai-stream.ts')) {
+if (/fake-openai-stream\.[jt]s$/.test(process.argv[1] ?? '')) {
   const { url } = await startFakeOpenAi(Number(process.argv[2] ?? 200));
   process.stdout.write(`URL ${url}\n`);
 }

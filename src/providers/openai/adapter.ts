@@ -10,6 +10,7 @@ import type { BatchingAdapter, ChatCall, ChatEvent, EmbedCall, EmbedResult, Prov
 import { extractError, toOpenAiRequest } from './map.js';
 import { OPENAI, presetDialect, type OpenAiDialect } from './presets.js';
 import { OpenAiStreamDecoder } from './stream.js';
+import { TextDeltaTemplate } from './text-delta-template.js';
 import type { OaChunk, OaEmbeddingResponse, OaModelList } from './wire.js';
 
 export function createOpenAiAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
@@ -90,6 +91,7 @@ export function createOpenAiFamilyAdapter(endpoint: ProviderEndpoint, dialect: O
     });
     if (res.status >= 400) throw await failure(res);
     const decoder = new OpenAiStreamDecoder(provider);
+    const template = new TextDeltaTemplate();
     const batches = sseBatches(res.body);
     let sawDone = false;
     let contentSent = false;
@@ -104,7 +106,14 @@ export function createOpenAiFamilyAdapter(endpoint: ProviderEndpoint, dialect: O
             sawDone = true;
             break;
           }
-          decoder.push(parseChunk(msg), out);
+          // Most chunks differ from the last only in their text: those skip JSON.parse.
+          const text = msg.event === 'error' ? undefined : template.match(msg.data);
+          if (text !== undefined) decoder.pushText(text, out);
+          else {
+            const chunk = parseChunk(msg);
+            decoder.push(chunk, out);
+            template.learn(msg.data, chunk);
+          }
           if (!contentSent && out.length > 0) {
             // push() yields only content: the first goes on now, not after the rest of the read.
             contentSent = true;

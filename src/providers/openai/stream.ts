@@ -61,6 +61,15 @@ export class OpenAiStreamDecoder {
     return out;
   }
 
+  /**
+   * The events of a chunk known to be a plain text delta (text-delta-template.ts) without
+   * its parsed form: exactly what push() gives for it.
+   */
+  pushText(text: string, out: ChatEvent[]): ChatEvent[] {
+    if (text !== '') out.push({ type: 'delta', text });
+    return out;
+  }
+
   /** The closing events; throws stream_interrupted when no finish_reason was seen. */
   end(): ChatEvent[] {
     if (this.#finish === undefined) {
