@@ -5,6 +5,7 @@
 // classify, since only the adapter knows its provider's error body.
 import { Pool, errors as undiciErrors } from 'undici';
 import { UpstreamError, type UpstreamErrorKind } from './errors.js';
+import { Utf8StreamDecoder } from './framing/utf8.js';
 import type { ProviderEndpoint } from './types.js';
 
 export interface UpstreamResponse {
@@ -108,10 +109,10 @@ export async function upstreamRequest(endpoint: ProviderEndpoint, req: UpstreamR
   }
   const iterable = chunks();
   const text = async (): Promise<string> => {
-    const decoder = new TextDecoder('utf-8');
+    const decoder = new Utf8StreamDecoder();
     let out = '';
-    for await (const c of iterable) out += decoder.decode(c, { stream: true });
-    return out + decoder.decode();
+    for await (const c of iterable) out += decoder.write(c);
+    return out + decoder.end();
   };
   return {
     status: res.statusCode,

@@ -312,6 +312,11 @@ class GrpcHandlerContext implements HandlerContext {
     return (this.ctxValues ??= this.mb.contextValues?.(this.call) ?? createContextValues());
   }
 
+  /** The call has ended (or been abandoned) and its signal's reason is fixed. */
+  get settled(): boolean {
+    return this.reason !== undefined;
+  }
+
   abort(reason: unknown): void {
     if (this.reason !== undefined) return;
     this.reason = reason;
@@ -332,7 +337,10 @@ class GrpcHandlerContext implements HandlerContext {
 }
 
 function onCallCancelled(this: TrackedCall): void {
-  this[kCtx]?.abort(cancelReason(this));
+  // grpc-js emits 'cancelled' after every call, a normal end included (its status is already
+  // out and the context settled then): build a reason only for a call still running.
+  const ctx = this[kCtx];
+  if (ctx !== undefined && !ctx.settled) ctx.abort(cancelReason(this));
 }
 
 function cancelReason(call: GrpcServerCall): ConnectError {

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/providers/errors.js';
 import { ndjsonValues } from '../../src/providers/framing/ndjson.js';
 import { sseMessages, type SseMessage } from '../../src/providers/framing/sse.js';
+import { Utf8StreamDecoder } from '../../src/providers/framing/utf8.js';
+import fc from 'fast-check';
 import { classifyHttpError, parseRetryAfterMs } from '../../src/providers/http.js';
 
 async function* pieces(bytes: Uint8Array, cuts: number[]): AsyncGenerator<Uint8Array> {
@@ -94,5 +96,33 @@ describe('classifyHttpError', () => {
       message: 'slow down',
       details: { status: 429, retryAfterMs: 2000, upstreamCode: 'rate_limit_exceeded', provider: 'p' },
     });
+  });
+});
+
+describe('Utf8StreamDecoder', () => {
+  it('gives the text a streaming TextDecoder gives, for any bytes split anywhere', () => {
+    const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0xef, 0xbb, 0xbf, 0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0, 0xe2, 0x82, 0x41));
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(byte, { maxLength: 40 }), fc.array(fc.nat(), { maxLength: 4 }), (bom, bytes, cuts) => {
+        const buf = Uint8Array.from(bom ? [0xef, 0xbb, 0xbf, ...bytes] : bytes); // a byte order mark first: dropped once
+        const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
+        const parts: Uint8Array[] = [];
+        let last = 0;
+        for (const p of [...points, buf.length]) {
+          parts.push(buf.subarray(last, p));
+          last = p;
+        }
+        const td = new TextDecoder('utf-8');
+        const ours = new Utf8StreamDecoder();
+        let expected = '';
+        let got = '';
+        for (const p of parts) {
+          expected += td.decode(p, { stream: true });
+          got += ours.write(p);
+        }
+        expect(got + ours.end()).toBe(expected + td.decode());
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });

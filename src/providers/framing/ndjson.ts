@@ -1,14 +1,15 @@
 // Newline-delimited JSON (Ollama native, TEI streams): one decoder for all. A streaming
-// TextDecoder keeps multi-byte characters split across chunks intact; lines may end in LF or
+// UTF-8 decoder (utf8.ts) keeps multi-byte characters split across chunks intact; lines may end in LF or
 // CRLF; blank lines are skipped.
 import { UpstreamError } from '../errors.js';
+import { Utf8StreamDecoder } from './utf8.js';
 
 /** Yields each parsed line (blank lines skipped); a malformed line throws UpstreamError('stream_interrupted', …). */
 export async function* ndjsonValues(body: AsyncIterable<Uint8Array>): AsyncGenerator<unknown> {
-  const decoder = new TextDecoder('utf-8');
+  const decoder = new Utf8StreamDecoder();
   let buffer = '';
   for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
+    buffer += decoder.write(chunk);
     let nl = buffer.indexOf('\n');
     while (nl !== -1) {
       const line = buffer.slice(0, nl);
@@ -18,7 +19,7 @@ export async function* ndjsonValues(body: AsyncIterable<Uint8Array>): AsyncGener
       nl = buffer.indexOf('\n');
     }
   }
-  buffer += decoder.decode();
+  buffer += decoder.end();
   // A last line without its newline is still a complete value if it parses.
   const value = parseLine(buffer);
   if (value !== SKIP) yield value;

@@ -1,8 +1,9 @@
 // Server-sent events, decoded once for every SSE provider (OpenAI, Anthropic, Gemini alt=sse,
 // OpenRouter, vLLM, llama.cpp). eventsource-parser implements the WHATWG line rules (LF, CRLF
-// and CR, comment lines, multi-line data); a streaming TextDecoder in front of it keeps a
-// multi-byte UTF-8 character intact when the network splits it across two chunks.
+// and CR, comment lines, multi-line data); a streaming UTF-8 decoder (utf8.ts) in front of it
+// keeps a multi-byte character intact when the network splits it across two chunks.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { Utf8StreamDecoder } from './utf8.js';
 
 export interface SseMessage {
   event: string | undefined;
@@ -34,7 +35,7 @@ export async function* sseBatches(body: AsyncIterable<Uint8Array>): AsyncGenerat
 
 /** The decoder both generators share: bytes in, the messages they complete out. */
 class SseReader {
-  readonly #decoder = new TextDecoder('utf-8');
+  readonly #decoder = new Utf8StreamDecoder();
   #last = '';
   // The parser calls back synchronously from feed(); collect, then hand over after each feed.
   #pending: SseMessage[] = [];
@@ -53,7 +54,7 @@ class SseReader {
   });
 
   push(chunk: Uint8Array): SseMessage[] {
-    const text = this.#decoder.decode(chunk, { stream: true });
+    const text = this.#decoder.write(chunk);
     if (text) {
       this.#parser.feed(text);
       this.#last = text;
@@ -62,7 +63,7 @@ class SseReader {
   }
 
   end(): SseMessage[] {
-    const tail = this.#decoder.decode();
+    const tail = this.#decoder.end();
     if (tail) {
       this.#parser.feed(tail);
       this.#last = tail;

@@ -4,6 +4,7 @@
 import { UpstreamError } from '../errors.js';
 import { flattenBatches, isContent } from '../batches.js';
 import { sseBatches } from '../framing/sse.js';
+import { Utf8StreamDecoder } from '../framing/utf8.js';
 import { upstreamRequest, type UpstreamResponse } from '../http.js';
 import type { BatchingAdapter, ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderEndpoint } from '../types.js';
 import { toGeminiRequest } from './map.js';
@@ -160,12 +161,12 @@ function vector(values: number[] | undefined, provider: string): number[] {
 /** Passes body chunks through while remembering the text after the last SSE event separator. */
 class TailKeeper {
   private tail = '';
-  private readonly decoder = new TextDecoder('utf-8');
+  private readonly decoder = new Utf8StreamDecoder();
   constructor(private readonly source: AsyncIterable<Uint8Array>) {}
 
   async *body(): AsyncGenerator<Uint8Array> {
     for await (const chunk of this.source) {
-      this.tail += this.decoder.decode(chunk, { stream: true });
+      this.tail += this.decoder.write(chunk);
       // The three separators the official SDK accepts: LF LF, CR CR, CRLF CRLF.
       const cut = Math.max(
         ...(['\n\n', '\r\r', '\r\n\r\n'] as const).map((sep) => {
@@ -178,7 +179,7 @@ class TailKeeper {
       if (this.tail.length > 65_536) this.tail = this.tail.slice(-65_536);
       yield chunk;
     }
-    this.tail += this.decoder.decode();
+    this.tail += this.decoder.end();
   }
 
   afterLastEvent(): string {
