@@ -10,6 +10,8 @@
 //   messages, with none of the gateway logic), which splits Switchyard's added time into
 //   what any grpc-js streaming gateway pays here and what Switchyard's own logic adds.
 // Switchyard's own added latency = its time − direct − the bare echo p50 (all at concurrency 1).
+// Also shown with a bare grpc-js streaming echo of Switchyard's own messages as the hop (a
+// unary echo answers one message; a streamed Chat is five).
 // Rows run in interleaved rounds (BENCH_ROUNDS, default 3); each row reports its best round.
 // Servers run as compiled JavaScript (bench/lib/compile.ts), as `npm start` runs them.
 // Ends with one JSON line of the figures.
@@ -66,13 +68,15 @@ async function sseClient(url: string, headers: Record<string, string>): Promise<
   return { ttftMs: ttft, totalMs: performance.now() - t0, tokens };
 }
 
+const CHAT_REQUEST = Buffer.from(
+  toBinary(ChatRequestSchema, create(ChatRequestSchema, { model: 'openai/gpt-4o-mini', messages: [{ role: Role.USER, content: 'Say 200 things.' }] })),
+);
+
 function switchyardClient(address: string): { run: Client; close(): void } {
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
   const md = new grpc.Metadata();
   md.set('authorization', `Bearer ${KEY}`);
-  const req = Buffer.from(
-    toBinary(ChatRequestSchema, create(ChatRequestSchema, { model: 'openai/gpt-4o-mini', messages: [{ role: Role.USER, content: 'Say 200 things.' }] })),
-  );
+  const req = CHAT_REQUEST;
   const run = () =>
     new Promise<Sample>((resolve, reject) => {
       const t0 = performance.now();
@@ -95,6 +99,20 @@ function switchyardClient(address: string): { run: Client; close(): void } {
       stream.on('end', () => resolve({ ttftMs: ttft, totalMs: performance.now() - t0, tokens }));
     });
   return { run, close: () => client.close() };
+}
+
+/** The raw messages of one Chat call. */
+function chatMessages(address: string): Promise<Buffer[]> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const md = new grpc.Metadata();
+  md.set('authorization', `Bearer ${KEY}`);
+  const out: Buffer[] = [];
+  return new Promise<Buffer[]>((resolve, reject) => {
+    const stream = client.makeServerStreamRequest('/switchyard.v1.RouterService/Chat', (b: Buffer) => b, (b: Buffer) => b, CHAT_REQUEST, md);
+    stream.on('data', (b: Buffer) => out.push(b));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(out));
+  }).finally(() => client.close());
 }
 
 interface Row {
@@ -225,6 +243,12 @@ async function main(): Promise<void> {
       portkeyNote = `Portkey gateway ${PORTKEY_VERSION} unavailable on Node ${process.versions.node}: ${(err as Error).message.split('\n')[0]}`;
     }
 
+    // The messages Switchyard streams for this request, replayed by a bare grpc-js streaming
+    // handler: the cost of one gRPC hop for this response shape, with no gateway behind it.
+    const replies = await chatMessages(`127.0.0.1:${sy.match[1]}`);
+    const streamEcho = await spawnReady(process.execPath, serverArgs('route-server', 'stream-echo'), { BENCH_REPLIES_B64: replies.map((r) => r.toString('base64')).join(',') }, /PORT (\d+)/);
+    children.push(streamEcho.child);
+    const streamEchoClient = switchyardClient(`127.0.0.1:${streamEcho.match[1]}`);
     const syClient = switchyardClient(`127.0.0.1:${sy.match[1]}`);
     const floorClient = switchyardClient(`127.0.0.1:${floor.match[1]}`);
     const clients: [string, Client][] = [
@@ -240,14 +264,21 @@ async function main(): Promise<void> {
       unaryLoad({ address: `127.0.0.1:${echo.match[1]}`, path: '/switchyard.v1.RouterService/Route', request: Buffer.alloc(64), concurrency: 1, durationMs: SEQ_MS });
     for (const [, run] of clients) await load(run, CONCURRENCY, WARM_MS); // JIT, pools
     await hopOnce();
+    await load(streamEchoClient.run, 1, SEQ_MS);
     const rounds = new Map<string, Row[]>(clients.map(([name]) => [name, []]));
     const hops: number[] = [];
+    const streamHops: { total: number; ttft: number }[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       for (const [name, run] of clients) rounds.get(name)!.push(await round(name, run));
       hops.push((await hopOnce()).p50Ms);
+      const seq = await load(streamEchoClient.run, 1, SEQ_MS);
+      const p50 = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
+      streamHops.push({ total: p50(seq.map((x) => x.totalMs)), ttft: p50(seq.map((x) => x.ttftMs)) });
     }
     syClient.close();
     floorClient.close();
+    streamEchoClient.close();
+    const streamHop = { total: Math.min(...streamHops.map((h) => h.total)), ttft: Math.min(...streamHops.map((h) => h.ttft)) };
     const best = (name: string) => (rounds.get(name) ? bestOf(rounds.get(name)!) : undefined);
     const rows = [best('direct')!, best('switchyard')!, ...(portkeyUrl ? [best('portkey')!] : [])];
     const floorRow = best('floor')!;
@@ -265,6 +296,9 @@ async function main(): Promise<void> {
     console.log(`switchyard's own added latency, p50 at concurrency 1: total ${added.toFixed(3)} ms, time to first token ${addedTtft.toFixed(3)} ms (target ≤ 0.3 ms)`);
     const floorAddedTtft = floorRow.seqTtftP50 - direct.seqTtftP50 - hop.p50Ms;
     console.log(`of which a logic-free grpc-js streaming gateway (floor row) adds ${floorAdded.toFixed(3)} ms (first token ${floorAddedTtft.toFixed(3)} ms); Switchyard's logic ${(s.seqTotalP50 - floorRow.seqTotalP50).toFixed(3)} ms (first token ${(s.seqTtftP50 - floorRow.seqTtftP50).toFixed(3)} ms)`);
+    const addedStream = s.seqTotalP50 - direct.seqTotalP50 - streamHop.total;
+    const addedStreamTtft = s.seqTtftP50 - direct.seqTtftP50 - streamHop.ttft;
+    console.log(`bare grpc-js streaming echo of Switchyard's ${replies.length} messages p50: ${streamHop.total.toFixed(3)} ms (first delta ${streamHop.ttft.toFixed(3)} ms); with that as the hop, switchyard adds ${addedStream.toFixed(3)} ms (first token ${addedStreamTtft.toFixed(3)} ms)`);
     if (pk) console.log(`switchyard / portkey: throughput ${(s.rps / pk.rps).toFixed(2)}× (target ≥ 5×), ttft p50 ${(pk.ttftP50 / s.ttftP50).toFixed(2)}× faster`);
     console.log(
       JSON.stringify({
@@ -286,6 +320,9 @@ async function main(): Promise<void> {
         floor_added_ttft_p50_ms: Number(floorAddedTtft.toFixed(3)),
         logic_p50_ms: Number((s.seqTotalP50 - floorRow.seqTotalP50).toFixed(3)),
         floor_rps: Math.round(floorRow.rps),
+        stream_hop_p50_ms: Number(streamHop.total.toFixed(3)),
+        added_vs_stream_hop_p50_ms: Number(addedStream.toFixed(3)),
+        added_ttft_vs_stream_hop_p50_ms: Number(addedStreamTtft.toFixed(3)),
         ratio_vs_portkey: pk ? Number((s.rps / pk.rps).toFixed(2)) : null,
       }),
     );

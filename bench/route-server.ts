@@ -43,6 +43,35 @@ if (mode === 'switchyard') {
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   process.stdout.write(`PORT ${port}\n`);
+} else if (mode === 'stream-echo') {
+  // A bare grpc-js server-streaming handler answering every Chat with fixed messages (the ones
+  // Switchyard streamed for the bench's request, comma-separated base64 in BENCH_REPLIES_B64):
+  // the cost of one gRPC hop for that response shape, with no gateway work at all.
+  const replies = (process.env.BENCH_REPLIES_B64 ?? '').split(',').map((b) => Buffer.from(b, 'base64'));
+  const server = new grpc.Server();
+  server.addService(
+    {
+      Chat: {
+        path: '/switchyard.v1.RouterService/Chat',
+        requestStream: false,
+        responseStream: true,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+    },
+    {
+      Chat: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
+        for (const r of replies) call.write(r);
+        call.end();
+      },
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  process.stdout.write(`PORT ${port}\n`);
 } else if (mode === 'echo') {
   // Answers every Route with the same bytes Switchyard answered, so both send equal payloads.
   const reply = Buffer.from(process.env.BENCH_REPLY_B64 ?? '', 'base64');
@@ -66,7 +95,7 @@ if (mode === 'switchyard') {
   );
   process.stdout.write(`PORT ${port}\n`);
 } else {
-  process.stderr.write('usage: route-server.ts switchyard|echo\n');
+  process.stderr.write('usage: route-server.ts switchyard|bridge|grpc-service|echo|stream-echo\n');
   process.exit(2);
 }
 

@@ -56,6 +56,32 @@ describe('openai adapter specifics', () => {
   });
   const openai = () => createOpenAiAdapter(endpoint('openai', `${base}/v1`, T));
 
+  it('reads a long text stream exactly, through the text-delta template and around it', async () => {
+    // Chunks like OpenAI's, most differing only in their text (read without JSON.parse), with
+    // escapes, non-ASCII, a per-chunk obfuscation field, a refusal and a role chunk in between.
+    const head = '{"id":"chatcmpl-t","object":"chat.completion.chunk","created":1,"model":"gpt-4o","system_fingerprint":"fp_1","choices":[{"index":0,"delta":';
+    const tail = ',"logprobs":null,"finish_reason":null}]}';
+    // Each as written on the wire, inside the JSON string literal.
+    const texts = [' plain', ' \\"quoted\\"', ' back\\\\slash', ' é\\u00e9', ' \\ud83d\\ude00', ' new\\nline', '', ' end'];
+    const data: string[] = [head + '{"role":"assistant","content":""}' + tail];
+    const expected: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const t = texts[i % texts.length]!;
+      if (i === 20) data.push(head + '{"content":" odd","refusal":"no"}' + tail);
+      else if (i === 30) data.push(head.replace('"model":"gpt-4o",', '"model":"gpt-4o","obfuscation":"xy",') + '{"content":" obf"}' + tail);
+      else data.push(head + '{"content":"' + t + '"}' + tail);
+      expected.push(i === 20 ? ' odd' + 'no' : i === 30 ? ' obf' : (JSON.parse('"' + t + '"') as string));
+    }
+    data.push(head + '{},"logprobs":null,"finish_reason":"stop"}]}');
+    data.push('{"id":"chatcmpl-t","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":60,"total_tokens":63}}');
+    const body = data.map((d) => `data: ${d}\n\n`).join('') + 'data: [DONE]\n\n';
+    const model = fake.script('template-stream', { status: 200, headers: { 'content-type': 'text/event-stream' }, body, chunkSizes: [700, 333, 4096] });
+    const events = await collect(openai().chat(chatCall(model)));
+    expectWellOrdered(events);
+    expect(textOf(events)).toBe(expected.join(''));
+    expect(events.at(-1)).toEqual({ type: 'finish', reason: 'stop' });
+  });
+
   it('replays the recorded text stream with usage (038a5c69)', async () => {
     const events = await collect(openai().chat(chatCall('recorded:038a5c69c34c9513021b52aa61661f4f5bea321c0aac9e164f2ed3e409aebc48.bin')));
     expectWellOrdered(events);

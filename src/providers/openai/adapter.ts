@@ -92,6 +92,7 @@ export function createOpenAiFamilyAdapter(endpoint: ProviderEndpoint, dialect: O
     if (res.status >= 400) throw await failure(res);
     const decoder = new OpenAiStreamDecoder(provider);
     const template = new TextDeltaTemplate();
+    let unlearned: { data: string; chunk: OaChunk } | undefined;
     const batches = sseBatches(res.body);
     let sawDone = false;
     let contentSent = false;
@@ -107,12 +108,17 @@ export function createOpenAiFamilyAdapter(endpoint: ProviderEndpoint, dialect: O
             break;
           }
           // Most chunks differ from the last only in their text: those skip JSON.parse.
+          // Learning from a parsed chunk waits for the next one, off the first token's path.
+          if (unlearned !== undefined) {
+            template.learn(unlearned.data, unlearned.chunk);
+            unlearned = undefined;
+          }
           const text = msg.event === 'error' ? undefined : template.match(msg.data);
           if (text !== undefined) decoder.pushText(text, out);
           else {
             const chunk = parseChunk(msg);
             decoder.push(chunk, out);
-            template.learn(msg.data, chunk);
+            unlearned = { data: msg.data, chunk };
           }
           if (!contentSent && out.length > 0) {
             // push() yields only content: the first goes on now, not after the rest of the read.
