@@ -1,13 +1,16 @@
 // Child process of bench/chat.ts: the floor of a gRPC streaming gateway on this machine. The
-// same gRPC bridge, undici request to the same fake upstream, SSE framing and JSON.parse per
-// chunk, and the same five messages Switchyard sends (route, first token, the rest merged,
-// usage, finish) — but no auth, validation, planning, budgets, ledger, decision record,
-// executor, retries, health or coalescing. Switchyard's time minus this row's is what its
-// gateway logic costs; this row's time minus direct is what the transport costs.
+// same gRPC bridge, undici request to the same fake upstream, SSE framing and chunk decoding
+// (the text-delta template, JSON.parse for the rest), and the same five messages Switchyard
+// sends (route, first token, the rest merged, usage, finish) — but no auth, validation,
+// planning, budgets, ledger, decision record, executor, retries, health or coalescing.
+// Switchyard's time minus this row's is what its gateway logic costs; this row's time minus
+// direct is what the transport costs.
 import { create } from '@bufbuild/protobuf';
 import { request } from 'undici';
 import { ChatResponseSchema, RouterService } from '../gen/switchyard/v1/router_pb.js';
 import { sseBatches } from '../src/providers/framing/sse.js';
+import { TextDeltaTemplate } from '../src/providers/openai/text-delta-template.js';
+import type { OaChunk } from '../src/providers/openai/wire.js';
 import { startGrpcServer } from '../src/server/grpc-server.js';
 import { profileUntilSigterm } from './lib/profile.js';
 
@@ -21,12 +24,18 @@ async function* chat() {
   let first = true;
   let rest = '';
   let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
+  const template = new TextDeltaTemplate();
   for await (const batch of sseBatches(res.body)) {
     for (const m of batch) {
       if (m.data === '[DONE]') continue;
-      const chunk = JSON.parse(m.data) as { choices?: { delta?: { content?: string } }[]; usage?: typeof usage };
-      if (chunk.usage) usage = chunk.usage;
-      const text = chunk.choices?.[0]?.delta?.content;
+      // The same decoding as Switchyard's: most chunks through the text-delta template.
+      let text = template.match(m.data);
+      if (text === undefined) {
+        const chunk = JSON.parse(m.data) as OaChunk;
+        template.learn(m.data, chunk);
+        if (chunk.usage) usage = chunk.usage as typeof usage;
+        text = chunk.choices?.[0]?.delta?.content ?? '';
+      }
       if (!text) continue;
       if (first) {
         first = false;
