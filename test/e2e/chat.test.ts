@@ -95,6 +95,17 @@ describe('Chat end to end', () => {
     expect(evs.filter((e) => e.event === 'finish')).toHaveLength(1);
   });
 
+  it('answers GetDecision with the outcome as soon as the stream has ended', async () => {
+    const evs = await chat({ model: 'oai/text', messages: [userMessage('hi')], request_id: 'r-dec' }).events;
+    const id = evs[0].route.decision_id;
+    const d = (await call(c.router, 'GetDecision', { decision_id: id }, auth())).decision;
+    expect(d).toMatchObject({ id, tenant: 'acme', rpc: 'Chat' });
+    const outcome = JSON.parse(d.outcome_json);
+    expect(outcome.finish).toMatchObject({ reason: 'stop' });
+    expect(outcome.attempts).toEqual([expect.objectContaining({ attempt: 1, provider: 'oai', model: 'oai/text' })]);
+    expect(JSON.parse(d.inputs_json).context).toMatchObject({ requestId: 'r-dec' });
+  });
+
   it('streams two parallel tool calls with index, id, name and ordered argument fragments', async () => {
     const evs = await chat({
       model: 'oai/tools',
