@@ -12,7 +12,7 @@
 // Switchyard's own added latency = its time − direct − the bare echo p50 (all at concurrency 1).
 // Also shown with a bare grpc-js streaming echo of Switchyard's own messages as the hop (a
 // unary echo answers one message; a streamed Chat is five).
-// Rows run in interleaved rounds (BENCH_ROUNDS, default 3); each row reports its best round.
+// Rows run in interleaved rounds (BENCH_ROUNDS, default 5); each row reports its best round.
 // Servers run as compiled JavaScript (bench/lib/compile.ts), as `npm start` runs them.
 // Ends with one JSON line of the figures.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -33,7 +33,7 @@ const TOKENS = Number(process.env.BENCH_TOKENS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
 const SEQ_MS = Number(process.env.BENCH_SEQ_MS ?? 2000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // Every row is warmed alike before it is measured. V8 optimises a function after enough calls,
 // and a gateway runs each of its functions about once per request: after 1 s of warm-up its
 // per-request CPU here was still 2× its steady state (the direct client, with far less code,
