@@ -2,7 +2,7 @@
 // ever held as sha256 hashes. Lookups are cached briefly in memory so the hot path makes no
 // database round trip per request; a revoked key stops working within KEY_CACHE_TTL_MS on
 // other replicas (immediately on the replica that revoked it).
-import { hash as digest } from 'node:crypto';
+import { sha256Hex } from '../config/load.js';
 import { SwitchyardError } from '../errors.js';
 
 export interface Principal {
@@ -41,8 +41,7 @@ export class Authenticator {
   async authenticate(authorization: string | null): Promise<Principal> {
     if (this.#devMode) return DEV_PRINCIPAL;
     const key = parseBearer(authorization);
-    // One-shot crypto.hash: ~0.7 µs against ~1.9 µs for createHash().update().digest() here.
-    const hash = sha256(key);
+    const hash = sha256Hex(key); // the same hash admin-created keys are stored under
     const known = this.#static.get(hash);
     if (known) return known;
 
@@ -65,8 +64,6 @@ export class Authenticator {
     this.#cache.clear();
   }
 }
-
-const sha256 = (key: string): string => digest('sha256', key, 'hex');
 
 function parseBearer(authorization: string | null): string {
   if (!authorization) throw unauthenticated('missing "authorization: Bearer <key>" metadata', 'MISSING_API_KEY');
