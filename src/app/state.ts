@@ -12,7 +12,7 @@ import type { ProviderSpec, ResolvedConfig } from '../config/load.js';
 import { Secret } from '../config/secret.js';
 import type { Logger } from '../log.js';
 import type { RoutingSnapshot } from '../routing/planner.js';
-import type { AliasDef } from '../routing/types.js';
+import type { AliasDef, Sensitivity } from '../routing/types.js';
 import type { Queryable } from '../store/db.js';
 import { listAliases } from '../store/repos/aliases.js';
 import { listModelOverrides } from '../store/repos/model-overrides.js';
@@ -95,6 +95,7 @@ export function storedProviderSpec(p: Provider, vault: KeyVault, env: NodeJS.Pro
     regions: p.regions,
     local: p.local,
     disabled: p.disabled,
+    ...(p.maxSensitivity ? { maxSensitivity: p.maxSensitivity as Sensitivity } : {}),
     source: 'admin',
   };
 }

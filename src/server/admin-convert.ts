@@ -27,7 +27,8 @@ import type { Provider } from '../store/repos/providers.js';
 import type { RouteRule } from '../store/repos/route-rules.js';
 import type { Tenant } from '../store/repos/tenants.js';
 import { aliasFromBody } from '../app/state.js';
-import { capabilityFromProto, capabilityToProto, modelToProto, strategyFromProto, strategyToProto } from './convert.js';
+import { capabilityFromProto, capabilityToProto, modelToProto, sensitivityToProto, strategyFromProto, strategyToProto } from './convert.js';
+import type { Sensitivity } from '../routing/types.js';
 
 export const providerKindFromProto = (k: ProviderKind): DomainProviderKind =>
   String(ProviderKind[k]).toLowerCase() as DomainProviderKind;
@@ -62,6 +63,7 @@ export function providerToProto(p: Provider, hasApiKey: boolean): ProtoProvider 
     regions: p.regions,
     local: p.local,
     disabled: p.disabled,
+    maxSensitivity: p.maxSensitivity ? sensitivityToProto(p.maxSensitivity as Sensitivity) : 0,
     source: 'admin',
     updatedAt: timestampFromDate(p.updatedAt),
   });

@@ -22,7 +22,8 @@ import * as rules from '../store/repos/route-rules.js';
 import * as tenants from '../store/repos/tenants.js';
 import type { Authenticator } from './auth.js';
 import * as c from './admin-convert.js';
-import { strategyFromProto } from './convert.js';
+import { sensitivityFromProto, strategyFromProto } from './convert.js';
+import { Sensitivity } from '../../gen/switchyard/v1/common_pb.js';
 import { Violations } from './validate.js';
 import { policyHandlers } from './admin-policies.js';
 import { budgetHandlers } from './admin-budgets.js';
@@ -64,6 +65,7 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
       if (p.kind === ProviderKind.UNSPECIFIED || !ProviderKind[p.kind]) v.add('provider.kind', 'must be set to a known kind');
       if (p.baseUrl && !URL.canParse(p.baseUrl)) v.add('provider.base_url', 'must be an absolute URL');
       if (p.apiKeyEnv && !/^[A-Z_][A-Z0-9_]*$/.test(p.apiKeyEnv)) v.add('provider.api_key_env', 'must be an environment variable name');
+      if (!Sensitivity[p.maxSensitivity]) v.add('provider.max_sensitivity', `unknown enum value ${p.maxSensitivity}`);
     }
     v.throwIfAny();
     return p!;
@@ -77,6 +79,7 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
     regions: p.regions,
     local: p.local,
     disabled: p.disabled,
+    maxSensitivity: p.maxSensitivity === Sensitivity.UNSPECIFIED ? null : sensitivityFromProto(p.maxSensitivity),
   });
   const env = d.env ?? process.env;
   const providerOut = (row: providers.Provider) =>

@@ -37,6 +37,7 @@ function fromProtoEnum<E extends Record<string | number, string | number>>(e: E,
 export const capabilityToProto = (c: DomainCapability): Capability => toProtoEnum(Capability, c);
 export const capabilityFromProto = (c: Capability): DomainCapability => fromProtoEnum(Capability, c) as DomainCapability;
 export const sensitivityFromProto = (s: Sensitivity): DomainSensitivity => fromProtoEnum(Sensitivity, s) as DomainSensitivity;
+export const sensitivityToProto = (s: DomainSensitivity): Sensitivity => toProtoEnum(Sensitivity, s);
 export const strategyToProto = (s: StrategyName): Strategy => toProtoEnum(Strategy, s);
 export function strategyFromProto(s: Strategy): StrategyName | undefined {
   return s === Strategy.UNSPECIFIED ? undefined : (fromProtoEnum(Strategy, s) as StrategyName);

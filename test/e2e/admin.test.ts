@@ -177,6 +177,29 @@ describe('providers', () => {
     await adm('DeleteProvider', { id: 'openai-3' });
   });
 
+  it('clears an admin-created provider for restricted data with max_sensitivity', async () => {
+    const restricted = { model: 'anthropic/claude-sonnet-4-5', context: { sensitivity: 'SENSITIVITY_RESTRICTED' } };
+    const created = await adm('CreateProvider', { provider: { id: 'anthropic-vault', kind: 'PROVIDER_KIND_ANTHROPIC', api_key: BYOK } });
+    expect(created.provider.max_sensitivity).toBe('SENSITIVITY_UNSPECIFIED');
+    // The default clearance (confidential): restricted data stays off every remote endpoint.
+    const refused = await routeErr(restricted);
+    expect(refused.code).toBe(grpc.status.FAILED_PRECONDITION);
+
+    const updated = await adm('UpdateProvider', {
+      provider: { id: 'anthropic-vault', kind: 'PROVIDER_KIND_ANTHROPIC', max_sensitivity: 'SENSITIVITY_RESTRICTED' },
+    });
+    expect(updated.provider).toMatchObject({ max_sensitivity: 'SENSITIVITY_RESTRICTED', has_api_key: true });
+    const res = await route(restricted);
+    expect(res.candidates.map((x: Any) => x.provider)).toEqual(['anthropic-vault']);
+    expect(res.excluded.filter((x: Any) => x.provider !== 'anthropic-vault').map((x: Any) => x.reason)).toContain('EXCLUSION_REASON_SENSITIVITY');
+    const listed = await listAll('ListProviders', 'providers');
+    expect(listed.find((p) => p.id === 'anthropic-vault')).toMatchObject({ max_sensitivity: 'SENSITIVITY_RESTRICTED' });
+
+    const bad = await admErr('UpdateProvider', { provider: { id: 'anthropic-vault', kind: 'PROVIDER_KIND_ANTHROPIC', max_sensitivity: 42 } });
+    expect(violatedFields(bad)).toEqual(['provider.max_sensitivity']);
+    await adm('DeleteProvider', { id: 'anthropic-vault' });
+  });
+
   it('validates, refuses duplicates, and deletes', async () => {
     const bad = await admErr('CreateProvider', { provider: { id: 'x', kind: 'PROVIDER_KIND_UNSPECIFIED', base_url: 'not a url' } });
     expect(bad.code).toBe(grpc.status.INVALID_ARGUMENT);

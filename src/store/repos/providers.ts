@@ -17,6 +17,8 @@ export interface Provider {
   regions: string[];
   local: boolean;
   disabled: boolean;
+  /** Highest sensitivity this remote provider is cleared for; null: the default (confidential). */
+  maxSensitivity: string | null;
   updatedAt: Date;
 }
 
@@ -30,11 +32,12 @@ interface ProviderRow {
   regions: string[];
   local: boolean;
   disabled: boolean;
+  max_sensitivity: string | null;
   updated_at: Date;
 }
 
 const COLUMNS =
-  'id, kind, base_url, api_key_ciphertext, api_key_env, preset, regions, local, disabled, updated_at';
+  'id, kind, base_url, api_key_ciphertext, api_key_env, preset, regions, local, disabled, max_sensitivity, updated_at';
 
 function toProvider(r: ProviderRow): Provider {
   return {
@@ -47,6 +50,7 @@ function toProvider(r: ProviderRow): Provider {
     regions: r.regions,
     local: r.local,
     disabled: r.disabled,
+    maxSensitivity: r.max_sensitivity,
     updatedAt: r.updated_at,
   };
 }
@@ -63,6 +67,7 @@ export interface ProviderPatch {
   regions?: string[];
   local?: boolean;
   disabled?: boolean;
+  maxSensitivity?: string | null;
 }
 
 const PATCH_COLUMNS: { [K in keyof ProviderPatch]-?: string } = {
@@ -74,6 +79,7 @@ const PATCH_COLUMNS: { [K in keyof ProviderPatch]-?: string } = {
   regions: 'regions',
   local: 'local',
   disabled: 'disabled',
+  maxSensitivity: 'max_sensitivity',
 };
 
 function insertParams(p: NewProvider): unknown[] {
@@ -87,12 +93,13 @@ function insertParams(p: NewProvider): unknown[] {
     p.regions ?? [],
     p.local ?? false,
     p.disabled ?? false,
+    p.maxSensitivity ?? null,
   ];
 }
 
 const INSERT = `INSERT INTO providers
-  (id, kind, base_url, api_key_ciphertext, api_key_env, preset, regions, local, disabled)
-  VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9)`;
+  (id, kind, base_url, api_key_ciphertext, api_key_env, preset, regions, local, disabled, max_sensitivity)
+  VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9, $10)`;
 
 export async function createProvider(q: Queryable, p: NewProvider): Promise<Provider> {
   try {
@@ -110,7 +117,7 @@ export async function putProvider(q: Queryable, p: NewProvider): Promise<Provide
        kind = EXCLUDED.kind, base_url = EXCLUDED.base_url,
        api_key_ciphertext = EXCLUDED.api_key_ciphertext, api_key_env = EXCLUDED.api_key_env,
        preset = EXCLUDED.preset, regions = EXCLUDED.regions, local = EXCLUDED.local,
-       disabled = EXCLUDED.disabled, updated_at = now()
+       disabled = EXCLUDED.disabled, max_sensitivity = EXCLUDED.max_sensitivity, updated_at = now()
      RETURNING ${COLUMNS}`,
     insertParams(p),
   );

@@ -22,13 +22,18 @@ export function configSuite(ctx: StorageCtx): void {
         regions: [],
         local: false,
         disabled: false,
+        maxSensitivity: null,
       });
       const patched = await providers.updateProvider(ctx.db, 'openai', {
         apiKeyCiphertext: null,
         apiKeyEnv: 'OPENAI_API_KEY',
         regions: ['us', 'eu'],
+        maxSensitivity: 'restricted',
       });
-      expect(patched).toMatchObject({ apiKeyCiphertext: null, apiKeyEnv: 'OPENAI_API_KEY', regions: ['us', 'eu'], kind: 'openai' });
+      expect(patched).toMatchObject({ apiKeyCiphertext: null, apiKeyEnv: 'OPENAI_API_KEY', regions: ['us', 'eu'], kind: 'openai', maxSensitivity: 'restricted' });
+      expect((await providers.updateProvider(ctx.db, 'openai', { maxSensitivity: null })).maxSensitivity).toBeNull();
+      // The column takes only the four clearance levels.
+      expect(await rejection(providers.updateProvider(ctx.db, 'openai', { maxSensitivity: 'secret' }))).toBeTruthy();
       expect(patched.updatedAt.getTime()).toBeGreaterThanOrEqual(p.updatedAt.getTime());
 
       const put = await providers.putProvider(ctx.db, { id: 'openai', kind: 'openai-compatible', preset: 'groq' });
