@@ -16,7 +16,7 @@ import {
   type RouteRule as ProtoRouteRule,
   type Tenant as ProtoTenant,
 } from '../../gen/switchyard/v1/admin_pb.js';
-import { ModelKind, type ModelInfo } from '../../gen/switchyard/v1/common_pb.js';
+import { ModelKind, Sensitivity as ProtoSensitivity, type ModelInfo } from '../../gen/switchyard/v1/common_pb.js';
 import { patchFromJson } from '../catalog/overrides.js';
 import type { ModelEntry } from '../catalog/types.js';
 import type { ProviderKind as DomainProviderKind } from '../config/schema.js';
@@ -28,7 +28,7 @@ import type { RouteRule } from '../store/repos/route-rules.js';
 import type { Tenant } from '../store/repos/tenants.js';
 import { aliasFromBody } from '../app/state.js';
 import { capabilityFromProto, capabilityToProto, modelToProto, sensitivityToProto, strategyFromProto, strategyToProto } from './convert.js';
-import type { Sensitivity } from '../routing/types.js';
+import type { Sensitivity as DomainSensitivity } from '../routing/types.js';
 
 export const providerKindFromProto = (k: ProviderKind): DomainProviderKind =>
   String(ProviderKind[k]).toLowerCase() as DomainProviderKind;
@@ -63,7 +63,7 @@ export function providerToProto(p: Provider, hasApiKey: boolean): ProtoProvider 
     regions: p.regions,
     local: p.local,
     disabled: p.disabled,
-    maxSensitivity: p.maxSensitivity ? sensitivityToProto(p.maxSensitivity as Sensitivity) : 0,
+    maxSensitivity: p.maxSensitivity ? sensitivityToProto(p.maxSensitivity as DomainSensitivity) : ProtoSensitivity.UNSPECIFIED,
     source: 'admin',
     updatedAt: timestampFromDate(p.updatedAt),
   });

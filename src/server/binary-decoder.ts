@@ -18,14 +18,13 @@
 import { BinaryReader, WireType, getTextEncoding } from '@bufbuild/protobuf/wire';
 import { ScalarType, fromBinary } from '@bufbuild/protobuf';
 import type { DescField, DescMessage } from '@bufbuild/protobuf';
+import { IMPLICIT, UNBOXED_WKT } from './binary-encoder.js';
 
 export type MessageDecoder = (bytes: Uint8Array) => unknown;
 
 const EDITION_PROTO3 = 999;
-const IMPLICIT = 2; // FeatureSet.FieldPresence.IMPLICIT
 /** fromBinary's default recursion limit: deeper input is left to it (it throws). */
 const MAX_DEPTH = 100;
-const UNBOXED_WKT = /^google\.protobuf\.(\w+Value|Struct|Value|ListValue)$/;
 
 /** Thrown inside the fast path to hand the buffer to fromBinary; never escapes. */
 const FALLBACK = new Error('binary-decoder: use fromBinary');

@@ -16,14 +16,14 @@ import type { DescField, DescMessage } from '@bufbuild/protobuf';
 export type MessageEncoder = (message: unknown) => Buffer;
 
 // google.protobuf.FeatureSet.FieldPresence.IMPLICIT (as protobuf-es's own reflect code names it).
-const IMPLICIT = 2;
+export const IMPLICIT = 2;
 const LEGACY_REQUIRED = 3;
 const INT32_MAX = 0x7fffffff;
 const INT32_MIN = -0x80000000;
 const UINT32_MAX = 0xffffffff;
 const FLOAT32_MAX = 3.4028234663852886e38;
 /** Well-known types protobuf-es represents as plain JS values; their fields need its reflection. */
-const UNBOXED_WKT = /^google\.protobuf\.(\w+Value|Struct|Value|ListValue)$/;
+export const UNBOXED_WKT = /^google\.protobuf\.(\w+Value|Struct|Value|ListValue)$/;
 
 const WIRE_VARINT = 0;
 const WIRE_BIT64 = 1;
