@@ -35,7 +35,24 @@ export function rulesToBody(r: PolicyRules, source: PolicySource): { source: Pol
   if (r.maxOutputTokens > 0) body.max_output_tokens = r.maxOutputTokens;
   if (r.unsupportedParameters) body.unsupported_parameters = r.unsupportedParameters;
   if (r.maxRemoteSensitivity) body.max_remote_sensitivity = r.maxRemoteSensitivity;
+  if (r.allowedProviderOptions && Object.keys(r.allowedProviderOptions).length > 0) {
+    body.allowed_provider_options = sortedOptionKeys(r.allowedProviderOptions);
+  }
   return body;
+}
+
+/** Providers and their keys in a stable order, so an unchanged config seeds no new version. */
+function sortedOptionKeys(m: Readonly<Record<string, readonly string[]>>): Record<string, string[]> {
+  return Object.fromEntries(Object.keys(m).sort().map((p) => [p, [...new Set(m[p])].sort()]));
+}
+
+function optionKeysFromBody(v: unknown): Record<string, string[]> | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const [provider, keys] of Object.entries(v)) {
+    if (Array.isArray(keys)) out[provider] = keys.filter((k): k is string => typeof k === 'string');
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** Tolerant reader: a field it cannot read is treated as unset (a tombstone reads as no rules). */
@@ -45,6 +62,7 @@ export function rulesFromBody(body: unknown): PolicyRules {
   const strings = (k: string) => (Array.isArray(b[k]) ? (b[k] as unknown[]).filter((x): x is string => typeof x === 'string') : []);
   const price = b.max_price_per_million_tokens;
   const out = b.max_output_tokens;
+  const optionKeys = optionKeysFromBody(b.allowed_provider_options);
   return {
     allowedProviders: strings('allowed_providers'),
     deniedProviders: strings('denied_providers'),
@@ -59,6 +77,7 @@ export function rulesFromBody(body: unknown): PolicyRules {
     ...(typeof b.max_remote_sensitivity === 'string' && SENSITIVITIES.has(b.max_remote_sensitivity)
       ? { maxRemoteSensitivity: b.max_remote_sensitivity as PolicyRules['maxRemoteSensitivity'] }
       : {}),
+    ...(optionKeys ? { allowedProviderOptions: optionKeys } : {}),
   };
 }
 

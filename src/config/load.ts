@@ -171,6 +171,9 @@ export function rulesFromConfig(p: PolicyRulesConfig): PolicyRules {
     maxOutputTokens: p.max_output_tokens,
     ...(p.unsupported_parameters ? { unsupportedParameters: p.unsupported_parameters } : {}),
     ...(p.max_remote_sensitivity ? { maxRemoteSensitivity: p.max_remote_sensitivity } : {}),
+    ...(p.allowed_provider_options && Object.keys(p.allowed_provider_options).length > 0
+      ? { allowedProviderOptions: p.allowed_provider_options }
+      : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // The YAML config file's schema. Validated once at start-up; every error names the bad key.
 // Secrets are never written in the file: providers reference an environment variable
 // (`api_key_env`), API keys are given by env var or as a sha256 hash.
+import { ALWAYS_OWNED_KEYS, canonicalKey } from '../providers/options.js';
 import { z } from 'zod';
 import { CAPABILITIES } from '../catalog/types.js';
 
@@ -130,6 +131,10 @@ const policyRulesSchema = z.strictObject({
   unsupported_parameters: z.enum(['warn', 'error', 'ignore']).optional(),
   /** Highest sensitivity non-local endpoints may receive. */
   max_remote_sensitivity: z.enum(['public', 'internal', 'confidential', 'restricted']).optional(),
+  /** Provider option keys allowed per provider id ("*": any other); unset: any key Switchyard does not own. */
+  allowed_provider_options: z
+    .record(z.string().min(1).max(256), z.array(z.string().min(1).max(256).refine((k) => !ALWAYS_OWNED_KEYS.has(canonicalKey(k)), 'is owned by Switchyard and can never be allowed')))
+    .optional(),
 });
 
 /** pico-USD ≤ int64 max: what a budget limit column and the wire can hold (~9.2 million USD). */

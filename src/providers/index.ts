@@ -4,6 +4,7 @@
 import { UpstreamError } from './errors.js';
 import { createOpenAiAdapter, createOpenAiCompatibleAdapter } from './openai/adapter.js';
 import { createOpenRouterAdapter } from './openrouter/adapter.js';
+import { ANTHROPIC_OWNED, GEMINI_OWNED, OLLAMA_OWNED, OPENAI_OWNED, type OwnedPaths } from './options.js';
 import type { ChatCall, ChatEvent, EmbedCall, ProviderAdapter, ProviderEndpoint } from './types.js';
 
 type Factory = (endpoint: ProviderEndpoint) => ProviderAdapter;
@@ -17,13 +18,13 @@ export function createAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
     case 'openrouter':
       return createOpenRouterAdapter(endpoint);
     case 'anthropic':
-      return lazy(endpoint, async () => (await import('./anthropic/adapter.js')).createAnthropicAdapter);
+      return lazy(endpoint, ANTHROPIC_OWNED, async () => (await import('./anthropic/adapter.js')).createAnthropicAdapter);
     case 'gemini':
-      return lazy(endpoint, async () => (await import('./gemini/adapter.js')).createGeminiAdapter);
+      return lazy(endpoint, GEMINI_OWNED, async () => (await import('./gemini/adapter.js')).createGeminiAdapter);
     case 'ollama':
-      return lazy(endpoint, async () => (await import('./ollama/adapter.js')).createOllamaAdapter);
+      return lazy(endpoint, OLLAMA_OWNED, async () => (await import('./ollama/adapter.js')).createOllamaAdapter);
     case 'huggingface':
-      return lazy(endpoint, async () => (await import('./huggingface/adapter.js')).createHuggingFaceAdapter);
+      return lazy(endpoint, OPENAI_OWNED, async () => (await import('./huggingface/adapter.js')).createHuggingFaceAdapter);
     default: {
       const kind: never = endpoint.kind;
       throw new UpstreamError('bad_request', `unknown provider kind ${String(kind)}`);
@@ -32,7 +33,7 @@ export function createAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
 }
 
 /** An adapter that loads its implementation on first use (once, shared by all calls). */
-function lazy(endpoint: ProviderEndpoint, load: () => Promise<Factory>): ProviderAdapter {
+function lazy(endpoint: ProviderEndpoint, ownedOptions: OwnedPaths, load: () => Promise<Factory>): ProviderAdapter {
   let adapter: Promise<ProviderAdapter> | undefined;
   const get = (): Promise<ProviderAdapter> => {
     adapter ??= load().then((f) => f(endpoint));
@@ -41,6 +42,7 @@ function lazy(endpoint: ProviderEndpoint, load: () => Promise<Factory>): Provide
     return adapter;
   };
   return {
+    ownedOptions,
     async *chat(call: ChatCall): AsyncGenerator<ChatEvent> {
       yield* (await get()).chat(call);
     },

@@ -2,6 +2,7 @@
 // protobuf, the store, the ledger or routing. They turn a domain call into upstream bytes and
 // upstream bytes into domain events, and throw only UpstreamError (./errors.ts).
 import type { Secret } from '../config/secret.js';
+import type { OwnedPaths } from './options.js';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
@@ -70,7 +71,7 @@ export interface ChatCall {
   options: ChatOptions;
   tools: ToolDef[];
   toolChoice?: ToolChoice;
-  /** Merged (shallow, last wins) into the upstream JSON body: the caller's escape hatch. */
+  /** Merged into the upstream JSON body (options.ts): the caller's escape hatch, never over what Switchyard owns. */
   providerOptions?: Record<string, unknown>;
   /** Aborted when the caller cancels or its deadline passes: the upstream request must stop. */
   signal: AbortSignal;
@@ -117,6 +118,8 @@ export interface EmbedResult {
 }
 
 export interface ProviderAdapter {
+  /** What this adapter's wire format owns: provider options may not set it (options.ts). */
+  readonly ownedOptions: OwnedPaths;
   chat(call: ChatCall): AsyncIterable<ChatEvent>;
   /**
    * The same events in the same order, grouped: one array per upstream network read (never

@@ -8,6 +8,7 @@
 import type { ModelEntry } from '../catalog/types.js';
 import type { Estimate, Exclusion, PlannerProvider, PlanRequest, Sensitivity } from './types.js';
 import type { FieldViolation } from '../errors.js';
+import { canonicalKey } from '../providers/options.js';
 
 export type UnsupportedParameters = 'warn' | 'error' | 'ignore';
 
@@ -28,6 +29,11 @@ export interface PolicyRules {
   unsupportedParameters?: UnsupportedParameters | undefined;
   /** Highest sensitivity non-local endpoints may receive; undefined: no ceiling. */
   maxRemoteSensitivity?: Exclude<Sensitivity, 'unspecified'> | undefined;
+  /**
+   * Provider option keys allowed per provider id ("*": every provider not listed); undefined
+   * or empty: any key Switchyard does not own. When set, an unlisted provider takes none.
+   */
+  allowedProviderOptions?: Readonly<Record<string, readonly string[]>> | undefined;
 }
 
 export const EMPTY_RULES: PolicyRules = Object.freeze({
@@ -205,6 +211,14 @@ export function narrowingViolations(platform: PolicyRules, tenant: PolicyRules, 
       description: `"${tenant.unsupportedParameters}" is laxer than the platform policy's "${platform.unsupportedParameters}"`,
     });
   }
+  for (const [provider, keys] of Object.entries(tenant.allowedProviderOptions ?? {})) {
+    const allowed = allowedOptionKeys(platform, provider);
+    keys.forEach((key, i) => {
+      if (allowed && !allowed.has(canonicalKey(key))) {
+        out.push({ field: `${prefix}.allowed_provider_options.${provider}[${i}]`, description: `"${key}" widens the platform policy's allowed_provider_options for "${provider}"` });
+      }
+    });
+  }
   if (platform.maxRemoteSensitivity && tenant.maxRemoteSensitivity &&
       SENSITIVITY_LEVEL[tenant.maxRemoteSensitivity] > SENSITIVITY_LEVEL[platform.maxRemoteSensitivity]) {
     out.push({
@@ -213,6 +227,30 @@ export function narrowingViolations(platform: PolicyRules, tenant: PolicyRules, 
     });
   }
   return out;
+}
+
+/** The provider option keys one policy allows on `provider` (canonical); undefined: no rule. */
+export function allowedOptionKeys(rules: PolicyRules, provider: string): ReadonlySet<string> | undefined {
+  const m = rules.allowedProviderOptions;
+  if (!m || Object.keys(m).length === 0) return undefined;
+  return new Set((m[provider] ?? m['*'] ?? []).map(canonicalKey));
+}
+
+/**
+ * Why the effective policy refuses provider option `key` on `provider`, naming whose rule;
+ * undefined when allowed. Both policies apply (a tenant's can only narrow).
+ */
+export function refusedProviderOption(pol: EffectivePolicy, provider: string, key: string): string | undefined {
+  const k = canonicalKey(key);
+  const check = (rules: PolicyRules, fromTenant: boolean) => {
+    const allowed = allowedOptionKeys(rules, provider);
+    if (allowed && !allowed.has(k)) {
+      const list = [...(rules.allowedProviderOptions?.[provider] ?? rules.allowedProviderOptions?.['*'] ?? [])];
+      return `not in allowed_provider_options for provider "${provider}" of the ${whose(pol, fromTenant)} ([${list.join(', ')}])`;
+    }
+    return undefined;
+  };
+  return check(pol.platform.rules, false) ?? (pol.tenantRules ? check(pol.tenantRules.rules, true) : undefined);
 }
 
 /** The output budget after the policy's ceiling (an uncapped request is capped by it). */

@@ -22,6 +22,8 @@ import { chatFromProto, eventToProto, fitToModel } from './chat-convert.js';
 import { estimableMessages, requirementsFromProto, strategyFromProto } from './convert.js';
 import { planPrivacy } from './policy-convert.js';
 import { effectiveFor } from '../routing/policy.js';
+import { providerOptionViolations } from '../routing/provider-options.js';
+import { invalidFields } from '../errors.js';
 import { checkModel, checkContextIds, checkRequestId, checkRequirements, Violations } from './validate.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { inputsOf, planRecord } from '../routing/decision.js';
@@ -126,6 +128,10 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
       const principal = principalOf(ctx);
       let reservation;
       try {
+        if (chat.providerOptions) {
+          const violations = providerOptionViolations(chat.providerOptions, chat, p.candidates, (id) => rt.executor.adapterFor(id)?.ownedOptions, policy);
+          if (violations.length > 0) throw invalidFields(violations);
+        }
         reservation = await reserveFor(rt.money, principal, who.workerId, worstCase(p.candidates));
       } catch (err) {
         rt.decisions.record(recordOf({ refused: (err as Error).message }));
@@ -209,7 +215,14 @@ export function chatService(rt: ChatRuntime): Partial<ServiceImpl<typeof RouterS
           firstTokenAt,
           priceVersion: snap.catalog.version,
         });
-        const outcome = { attempts, finish: finish ?? { reason: 'abandoned' }, usage, cost: cost.toString() };
+        const outcome = {
+          attempts,
+          finish: finish ?? { reason: 'abandoned' },
+          usage,
+          cost: cost.toString(),
+          // Keys only: values may be the caller's own identifiers.
+          ...(chat.providerOptions ? { providerOptionKeys: Object.keys(chat.providerOptions) } : {}),
+        };
         // After the final status is on its way: the transport flushes it in this turn's
         // immediates, before a GetDecision the caller sends on seeing it can arrive.
         setImmediate(() => rt.decisions.record(recordOf(outcome)));

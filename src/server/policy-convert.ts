@@ -9,6 +9,7 @@ import type { Requirements, Sensitivity as DomainSensitivity } from '../routing/
 import { rulesFromBody } from '../app/policies.js';
 import type { Policy as StoredPolicy } from '../store/repos/policies.js';
 import { sensitivityFromProto } from './convert.js';
+import { ALWAYS_OWNED_KEYS, canonicalKey } from '../providers/options.js';
 import type { Violations } from './validate.js';
 
 const MAX_PRICE = 9_000_000_000_000_000_000n;
@@ -35,6 +36,14 @@ export function checkPolicyMessage(v: Violations, p: ProtoPolicy | undefined, pr
   if (p.maxOutputTokens < 0n || p.maxOutputTokens > MAX_OUTPUT) v.add(`${prefix}.max_output_tokens`, `must be 0..${MAX_OUTPUT}`);
   if (!UnsupportedParameterPolicy[p.unsupportedParameters]) v.add(`${prefix}.unsupported_parameters`, 'unknown value');
   if (!Sensitivity[p.maxRemoteSensitivity]) v.add(`${prefix}.max_remote_sensitivity`, 'unknown value');
+  for (const [provider, entry] of Object.entries(p.allowedProviderOptions)) {
+    const field = `${prefix}.allowed_provider_options.${provider}`;
+    if (provider.trim() === '' || provider.length > 256) v.add(field, 'provider id must be 1-256 characters');
+    entry.keys.forEach((key, i) => {
+      if (key.trim() === '' || key.length > 256) v.add(`${field}[${i}]`, 'must be 1-256 characters');
+      else if (ALWAYS_OWNED_KEYS.has(canonicalKey(key))) v.add(`${field}[${i}]`, `"${key}" is owned by Switchyard and can never be allowed`);
+    });
+  }
 }
 
 export function rulesFromProto(p: ProtoPolicy): PolicyRules {
@@ -53,6 +62,9 @@ export function rulesFromProto(p: ProtoPolicy): PolicyRules {
     maxOutputTokens: Number(p.maxOutputTokens),
     ...(unsupported ? { unsupportedParameters: unsupported } : {}),
     ...(sensitivity ? { maxRemoteSensitivity: sensitivity as PolicyRules['maxRemoteSensitivity'] } : {}),
+    ...(Object.keys(p.allowedProviderOptions).length > 0
+      ? { allowedProviderOptions: Object.fromEntries(Object.entries(p.allowedProviderOptions).map(([k, e]) => [k.trim(), uniq(e.keys)])) }
+      : {}),
   };
 }
 
@@ -72,6 +84,7 @@ export function rulesToProto(r: PolicyRules, version: bigint, createdAt?: Date):
     maxRemoteSensitivity: r.maxRemoteSensitivity
       ? Sensitivity[r.maxRemoteSensitivity.toUpperCase() as keyof typeof Sensitivity]
       : Sensitivity.UNSPECIFIED,
+    allowedProviderOptions: Object.fromEntries(Object.entries(r.allowedProviderOptions ?? {}).map(([k, keys]) => [k, { keys: [...keys] }])),
     ...(createdAt ? { createdAt: timestampFromDate(createdAt) } : {}),
   });
 }

@@ -208,11 +208,10 @@ describe('anthropic request mapping', () => {
     expect(thinking.jsonToolName).toBeUndefined();
   });
 
-  it('merges providerOptions last (shallow)', () => {
-    const { body } = toMessagesRequest(
-      call({ options: { maxOutputTokens: 50 }, providerOptions: { max_tokens: 77, metadata: { user_id: 'u1' } } }),
-    );
-    expect(body.max_tokens).toBe(77);
+  it('merges providerOptions beside what it owns, and refuses an owned key', () => {
+    const { body } = toMessagesRequest(call({ options: { maxOutputTokens: 50 }, providerOptions: { metadata: { user_id: 'u1' } } }));
+    expect(body.max_tokens).toBe(50);
     expect(body['metadata']).toEqual({ user_id: 'u1' });
+    expect(() => toMessagesRequest(call({ options: { maxOutputTokens: 50 }, providerOptions: { max_tokens: 77 } }))).toThrow(/max_tokens/);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BreakerRegistry } from '../../src/routing/breaker.js';
 import { backoffMs, DEFAULT_RETRY, executeChat, type ExecEvent, type ExecutorDeps } from '../../src/routing/executor.js';
 import { UpstreamError } from '../../src/providers/errors.js';
+import { OPENAI_OWNED } from '../../src/providers/options.js';
 import type { ChatCall, ChatEvent, ProviderAdapter } from '../../src/providers/types.js';
 import type { Candidate } from '../../src/routing/types.js';
 import { model } from '../helpers/models.js';
@@ -11,6 +12,7 @@ type Script = Array<ChatEvent | UpstreamError>;
 /** An adapter that plays one script per call, in order; an UpstreamError entry is thrown. */
 function scripted(...calls: Script[]): ProviderAdapter & { calls: number } {
   const a = {
+    ownedOptions: OPENAI_OWNED,
     calls: 0,
     async *chat(_call: ChatCall) {
       const script = calls[a.calls++] ?? [];
@@ -115,6 +117,7 @@ describe('executeChat', () => {
   it('a cancelled call ends with finish CANCELLED', async () => {
     const ac = new AbortController();
     const a: ProviderAdapter = {
+      ownedOptions: OPENAI_OWNED,
       async *chat(c) {
         yield text('x');
         ac.abort();

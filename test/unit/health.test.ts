@@ -5,6 +5,7 @@ import { BreakerRegistry } from '../../src/routing/breaker.js';
 import { DEFAULT_RETRY, executeChat, executeEmbed, type ExecutorDeps } from '../../src/routing/executor.js';
 import { endpointKey, healthSnapshotOf, HealthTracker } from '../../src/routing/health.js';
 import { UpstreamError } from '../../src/providers/errors.js';
+import { OPENAI_OWNED } from '../../src/providers/options.js';
 import type { ChatEvent, ProviderAdapter } from '../../src/providers/types.js';
 import type { Candidate } from '../../src/routing/types.js';
 import { model } from '../helpers/models.js';
@@ -57,6 +58,7 @@ describe('executor → health', () => {
   /** An adapter whose chat advances the clock: 20 ms to the first token, 100 ms in all. */
   function adapter(script: Array<ChatEvent | UpstreamError>): ProviderAdapter {
     return {
+      ownedOptions: OPENAI_OWNED,
       async *chat() {
         for (const step of script) {
           t += step instanceof UpstreamError ? 5 : step.type === 'delta' ? 20 : 80;

@@ -47,6 +47,18 @@ describe('policy config', () => {
     expect(() => load(widening)).toThrow(/tenants\[0\]\.policy\.allowed_providers\[0\]: "gemini" widens[\s\S]*tenants\[0\]\.policy\.max_output_tokens/);
   });
 
+  it('allowed_provider_options: parsed per provider; an owned key or a widening tenant list is a config error', () => {
+    const yaml = `policy: { allowed_provider_options: { "*": [user], openai: [user, metadata] } }
+tenants:
+  - { id: acme, policy: { allowed_provider_options: { openai: [metadata] } } }
+`;
+    const c = load(yaml);
+    expect(c.policies.platform?.allowedProviderOptions).toEqual({ '*': ['user'], openai: ['user', 'metadata'] });
+    expect(c.policies.tenants.acme?.allowedProviderOptions).toEqual({ openai: ['metadata'] });
+    expect(() => load(yaml.replace('openai: [metadata]', 'gemini: [metadata]'))).toThrow(/tenants\[0\]\.policy\.allowed_provider_options\.gemini\[0\]: "metadata" widens/);
+    expect(() => load('policy: { allowed_provider_options: { openai: [user, Max_Tokens] } }\n')).toThrow(/allowed_provider_options\.openai\[1\]: is owned by Switchyard/);
+  });
+
   it('a bad model pattern names the key', () => {
     expect(() => load('policy: { allowed_models: ["a*b"] }\n')).toThrow(/policy\.allowed_models\[0\]/);
   });

@@ -8,6 +8,7 @@ import { classifyHttpError, upstreamRequest, type UpstreamResponse } from '../ht
 import type { BatchingAdapter, ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderEndpoint } from '../types.js';
 import { AnthropicStreamDecoder, errorKind } from './stream.js';
 import { toMessagesRequest } from './map.js';
+import { ANTHROPIC_OWNED } from '../options.js';
 import { ANTHROPIC_VERSION, DEFAULT_BASE_URL, type ModelsPage } from './wire.js';
 
 export function createAnthropicAdapter(endpoint: ProviderEndpoint): BatchingAdapter {
@@ -85,6 +86,7 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint): BatchingAdap
   }
 
   return {
+    ownedOptions: ANTHROPIC_OWNED,
     chat: (call) => flattenBatches(chatBatches(call)),
     chatBatches,
     async embed(_call: EmbedCall): Promise<EmbedResult> {

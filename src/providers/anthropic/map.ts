@@ -20,6 +20,7 @@
 //   (forced tool use is rejected with thinking) or the schema is not an object: then a system
 //   instruction carrying the schema.
 import { UpstreamError } from '../errors.js';
+import { ANTHROPIC_OWNED, mergeProviderOptions } from '../options.js';
 import type { ChatCall, ChatMessage, ContentPart, ReasoningEffort } from '../types.js';
 import type { ImageSource, MessagesRequest, RequestBlock, WireMessage, WireTool, WireToolChoice } from './wire.js';
 
@@ -96,8 +97,9 @@ export function toMessagesRequest(call: ChatCall, provider = 'anthropic'): Mappe
   }
   if (tools.length > 0) body.tools = tools;
   if (toolChoice) body.tool_choice = toolChoice;
-  // The caller's escape hatch wins (shallow, last wins), e.g. metadata, service_tier.
-  const merged = { ...body, ...(call.providerOptions ?? {}) } as MessagesRequest;
+  // The caller's escape hatch adds fields (metadata, top-level cache_control…), never what
+  // Switchyard owns (../options.ts).
+  const merged = mergeProviderOptions(body, call, ANTHROPIC_OWNED);
   return jsonToolName === undefined ? { body: merged } : { body: merged, jsonToolName };
 }
 

@@ -8,6 +8,7 @@ import { Utf8StreamDecoder } from '../framing/utf8.js';
 import { upstreamRequest, type UpstreamResponse } from '../http.js';
 import type { BatchingAdapter, ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderEndpoint } from '../types.js';
 import { toGeminiRequest } from './map.js';
+import { GEMINI_OWNED } from '../options.js';
 import { findStatus, GeminiStreamDecoder, httpError, statusError } from './stream.js';
 import type {
   GeminiBatchEmbedResponse,
@@ -139,7 +140,7 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint): BatchingAdapter
     return names;
   }
 
-  return { chat: (call) => flattenBatches(chatBatches(call)), chatBatches, embed, listModels };
+  return { ownedOptions: GEMINI_OWNED, chat: (call) => flattenBatches(chatBatches(call)), chatBatches, embed, listModels };
 }
 
 /** "gemini-2.0-flash" or "models/gemini-2.0-flash" → "gemini-2.0-flash". */

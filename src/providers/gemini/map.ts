@@ -1,6 +1,7 @@
 // Pure mapping: a domain ChatCall → the Gemini generateContent request body. No I/O.
 // See shared/provider-wire.md §3.2.
 import { UpstreamError } from '../errors.js';
+import { GEMINI_OWNED, mergeProviderOptions } from '../options.js';
 import type { ChatCall, ChatMessage, ContentPart, ReasoningEffort, ToolChoice } from '../types.js';
 import type {
   GeminiContent,
@@ -85,7 +86,7 @@ export function toGeminiRequest(call: ChatCall): GeminiGenerateRequest {
   if (call.toolChoice && call.tools.length > 0) body.toolConfig = { functionCallingConfig: toolConfig(call.toolChoice) };
   const gen = generationConfig(call);
   if (Object.keys(gen).length > 0) body.generationConfig = gen;
-  return { ...body, ...call.providerOptions } as GeminiGenerateRequest;
+  return mergeProviderOptions(body, call, GEMINI_OWNED);
 }
 
 function toolConfig(choice: ToolChoice): { mode: 'AUTO' | 'ANY' | 'NONE'; allowedFunctionNames?: string[] } {

@@ -4,6 +4,7 @@
 import { UpstreamError } from '../errors.js';
 import { ndjsonValues } from '../framing/ndjson.js';
 import { upstreamRequest, type UpstreamResponse } from '../http.js';
+import { OLLAMA_OWNED } from '../options.js';
 import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderAdapter, ProviderEndpoint } from '../types.js';
 import { ollamaHttpError, OllamaStreamDecoder, toModelInfo, toOllamaRequest, type OllamaModelInfo } from './map.js';
 import type { OllamaEmbedResponse, OllamaShowResponse, OllamaTags } from './wire.js';
@@ -58,5 +59,5 @@ export function createOllamaAdapter(endpoint: ProviderEndpoint): OllamaAdapter {
     return toModelInfo(name, show);
   }
 
-  return { chat, embed, listModels, showModel };
+  return { ownedOptions: OLLAMA_OWNED, chat, embed, listModels, showModel };
 }

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { classifyHttpError, type UpstreamResponse } from '../http.js';
 import { UpstreamError } from '../errors.js';
+import { mergeProviderOptions, OLLAMA_OWNED } from '../options.js';
 import type { ChatCall, ChatEvent, ChatMessage, FinishReason } from '../types.js';
 import type { OllamaChatChunk, OllamaChatRequest, OllamaMessage, OllamaOptions, OllamaShowResponse } from './wire.js';
 
@@ -63,7 +64,7 @@ export function toOllamaRequest(call: ChatCall): OllamaChatRequest {
     else if (/gpt-oss/i.test(call.model)) body.think = effort === 'minimal' ? 'low' : effort;
     else body.think = true;
   }
-  return { ...body, ...call.providerOptions } as OllamaChatRequest;
+  return mergeProviderOptions(body, call, OLLAMA_OWNED);
 }
 
 function textOf(m: ChatMessage): string {

@@ -187,7 +187,7 @@ export function createOpenAiFamilyAdapter(endpoint: ProviderEndpoint, dialect: O
     return Array.isArray(json?.data) ? json.data.map((m) => m.id) : [];
   }
 
-  return { chat: (call) => flattenBatches(chatBatches(call)), chatBatches, embed, listModels };
+  return { ownedOptions: dialect.owned, chat: (call) => flattenBatches(chatBatches(call)), chatBatches, embed, listModels };
 }
 
 async function drain(it: AsyncGenerator<unknown>): Promise<void> {

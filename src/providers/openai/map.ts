@@ -3,6 +3,7 @@
 // cassettes directly.
 import { convertUsdPerToken } from '../../catalog/price.js';
 import { UpstreamError } from '../errors.js';
+import { mergeProviderOptions } from '../options.js';
 import type { ChatCall, ChatMessage, ContentPart, FinishReason, ToolChoice, Usage } from '../types.js';
 import { usesMaxCompletionTokens, type OpenAiDialect } from './presets.js';
 import type { OaChatRequest, OaContentPart, OaErrorObject, OaMessage, OaToolChoice, OaUsage } from './wire.js';
@@ -58,8 +59,9 @@ export function toOpenAiRequest(call: ChatCall, dialect: OpenAiDialect): OaChatR
     }
   }
   for (const key of dialect.drop) delete body[key];
-  // The caller's escape hatch is applied last, so it can also re-add anything dropped above.
-  return { ...body, ...call.providerOptions };
+  // The caller's escape hatch is applied last, so it can also re-add anything dropped above
+  // (never what Switchyard owns: ../options.ts).
+  return mergeProviderOptions(body, call, dialect.owned);
 }
 
 function toToolChoice(c: ToolChoice): OaToolChoice {

@@ -1,6 +1,7 @@
 // The OpenAI-family dialects: OpenAI itself, OpenRouter, and the OpenAI-compatible servers.
 // They share one mapping (map.ts) and one stream decoder (stream.ts); what differs between them
 // is this small table of quirks, so a new compatible server is a row, not a copy.
+import { OPENAI_OWNED, OPENROUTER_OWNED, type OwnedPaths } from '../options.js';
 
 export interface OpenAiDialect {
   name: string;
@@ -22,6 +23,8 @@ export interface OpenAiDialect {
   openRouter: boolean;
   /** OpenAI: system messages go out as `developer` for the o-series/gpt-5+ (the role those models document). */
   developerRole: boolean;
+  /** Body paths the caller's provider options may not set (../options.ts). */
+  owned: OwnedPaths;
 }
 
 const base: Omit<OpenAiDialect, 'name' | 'defaultBaseUrl'> = {
@@ -33,6 +36,7 @@ const base: Omit<OpenAiDialect, 'name' | 'defaultBaseUrl'> = {
   topK: false,
   openRouter: false,
   developerRole: false,
+  owned: OPENAI_OWNED,
 };
 
 export const OPENAI: OpenAiDialect = {
@@ -52,6 +56,7 @@ export const OPENROUTER: OpenAiDialect = {
   streamUsage: false,
   topK: true,
   openRouter: true,
+  owned: OPENROUTER_OWNED,
 };
 
 /** openai_compatible presets (ProviderEndpoint.preset). Unknown or missing preset → 'generic'. */
