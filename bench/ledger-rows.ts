@@ -6,8 +6,8 @@
 //
 //   npx tsx bench/ledger-rows.ts [rows per measurement, default 20000]
 import { randomUUID } from 'node:crypto';
-import type { LedgerRow } from '../src/ledger/types.js';
-import { openDb } from '../src/store/db.js';
+import type { LedgerRow } from '../src/store/repos/usage.js';
+import { openDb } from '../src/store/open.js';
 import { migrate } from '../src/store/migrate.js';
 import { copyLedgerRows, insertLedgerRows, insertLedgerRowsValues } from '../src/store/repos/usage.js';
 import { benchDb } from './lib/bench-db.js';

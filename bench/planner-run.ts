@@ -5,7 +5,7 @@
 // timed; the per-request env (health snapshot + seed) is timed on its own row. Prints a
 // table, then one JSON line.
 import { Catalog } from '../src/catalog/catalog.js';
-import { STRATEGIES, type StrategyName } from '../src/config/schema.js';
+import { STRATEGIES, type StrategyName } from '../src/routing/types.js';
 import type { ProviderSpec } from '../src/config/load.js';
 import { Secret } from '../src/config/secret.js';
 import { buildSnapshot } from '../src/app/snapshot.js';

@@ -4,29 +4,34 @@ import { AdminService } from '../../gen/switchyard/v1/admin_pb.js';
 import { RouterService } from '../../gen/switchyard/v1/router_pb.js';
 import { ConfigError, type ResolvedConfig } from '../config/load.js';
 import { createLogger, type Logger } from '../log.js';
-import { Authenticator, type Principal } from '../server/auth.js';
+import type { Caller } from '../calls/caller.js';
+import { Authenticator } from '../server/auth.js';
+import { adminDeps } from '../admin/deps.js';
 import { adminService } from '../server/admin-service.js';
 import { startGrpcServer, type RunningGrpcServer } from '../server/grpc-server.js';
 import { guard } from '../server/guard.js';
 import { startHttpServer, type RunningHttpServer } from '../server/http-server.js';
 import { routerService } from '../server/router-service.js';
 import { useNodeTextEncoding } from '../server/text-encoding.js';
-import { openDb, type Db } from '../store/db.js';
+import { type Db } from '../store/db.js';
+import { openDb } from '../store/open.js';
 import { closeUpstreamPools } from '../providers/http.js';
 import { migrate } from '../store/migrate.js';
 import { findApiKeyByHash } from '../store/repos/api-keys.js';
 import { getTenant } from '../store/repos/tenants.js';
 import { POLICY_CHANNEL } from '../store/repos/policies.js';
-import { KeyVault } from './key-vault.js';
-import { DecisionWriter } from './decision-writer.js';
-import { configKeyId } from './budget-config.js';
+import { KeyVault } from '../admin/key-vault.js';
+import { DecisionWriter } from '../ledger/decision-writer.js';
+import { configKeyId } from '../admin/budget-config.js';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ESCROW, EscrowEngine, type EscrowOptions } from '../budget/escrow.js';
 import { hostname } from 'node:os';
 import { LedgerWriter } from '../ledger/writer.js';
-import { seedFromConfig, storedKeyCount } from './seed.js';
+import { seedFromConfig, storedKeyCount } from '../admin/seed.js';
 import { preloadTokenizers } from '../routing/tokenizer.js';
-import { CONFIG_CHANNEL, RELOAD_BACKSTOP_MS, RuntimeState } from './state.js';
+import { assertConfigPolicies } from '../routing/policy-config.js';
+import { CONFIG_CHANNEL, EFFECTS, type ChangeKind } from '../admin/publish.js';
+import { RELOAD_BACKSTOP_MS, RuntimeState } from './state.js';
 
 export interface AppOptions {
   config: ResolvedConfig;
@@ -56,6 +61,8 @@ const TENANT_ADMIN_METHODS = new Set(['QueryUsage']);
 
 export async function startApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
+  // Before anything is opened: a tenant policy that widens the platform's is a config error.
+  assertConfigPolicies(config);
   useNodeTextEncoding();
   const env = opts.env ?? process.env;
   const log = opts.log ?? createLogger();
@@ -75,26 +82,26 @@ export async function startApp(opts: AppOptions): Promise<App> {
     if (devMode) assertLoopback(config);
 
     const vault = new KeyVault(env.SWITCHYARD_SECRET_KEY);
-    const state = new RuntimeState(config, db, vault, log, env);
     const decisions = new DecisionWriter(db, log);
-    state.decisions = decisions;
     // Each process start is a new replica: its leases are its own, and a crashed start's
     // leases are swept by whoever is alive.
     const replicaId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const escrow = new EscrowEngine(db, log, { replicaId, ...DEFAULT_ESCROW, ...escrowFromEnv(env), ...opts.escrow });
     const ledger = new LedgerWriter(db, log, escrow);
-    state.money = { escrow, ledger, budgetsFor: (t, k, w) => state.budgetsFor(t, k, w) };
+    const state = new RuntimeState({ config, db, vault, log, env, decisions, money: { escrow, ledger } });
     escrow.start();
     await state.reload();
     // OpenAI's tokenizer is built once, before serving, when an OpenAI-family provider is configured.
     await preloadTokenizers(state.snapshot().providers);
     // Admin changes made on another replica arrive by NOTIFY; a periodic re-read backs it up.
     const reloadQuietly = () => void state.reload().catch((err) => log.warn('routing state reload failed', { error: err }));
-    const unlistenConfig = await db.listen(CONFIG_CHANNEL, reloadQuietly);
-    // Every policy version appended (AdminService, or another replica seeding its config) NOTIFYs this.
-    const unlistenPolicy = await db.listen(POLICY_CHANNEL, reloadQuietly);
-    const unlisten = () => Promise.all([unlistenConfig(), unlistenPolicy()]).then(() => undefined);
-    const backstop = setInterval(reloadQuietly, RELOAD_BACKSTOP_MS).unref();
+    // Another replica's admin change: the same effects here as there (admin/publish.ts), so a
+    // revoked key or a disabled tenant stops working on every replica at once.
+    const onConfigChange = (payload: string) => {
+      const effects = EFFECTS[payload as ChangeKind] ?? { reload: true, auth: true };
+      if (effects.auth) auth.invalidate();
+      if (effects.reload) reloadQuietly();
+    };
     const auth = new Authenticator({
       devMode,
       staticKeys: staticKeys(config),
@@ -108,10 +115,15 @@ export async function startApp(opts: AppOptions): Promise<App> {
         return { tenant: key.tenantId ?? '', admin: key.admin, keyId: key.id };
       },
     });
+    const unlistenConfig = await db.listen(CONFIG_CHANNEL, onConfigChange);
+    // Every policy version appended (AdminService, or another replica seeding its config) NOTIFYs this.
+    const unlistenPolicy = await db.listen(POLICY_CHANNEL, reloadQuietly);
+    const unlisten = () => Promise.all([unlistenConfig(), unlistenPolicy()]).then(() => undefined);
+    const backstop = setInterval(reloadQuietly, RELOAD_BACKSTOP_MS).unref();
 
     const logError = (message: string, err: unknown) => log.error(message, { error: err });
-    const router = guard(RouterService, routerService(state), { auth, log: logError, pending: ROUTER_PENDING });
-    const admin = guard(AdminService, adminService({ db, state, vault, auth, env }), {
+    const router = guard(RouterService, routerService(state, { maxMessageBytes: config.maxMessageBytes }), { auth, log: logError, pending: ROUTER_PENDING });
+    const admin = guard(AdminService, adminService(adminDeps({ db, state, vault, auth, env })), {
       auth,
       tenantMethods: TENANT_ADMIN_METHODS,
       log: logError,
@@ -223,8 +235,8 @@ function escrowFromEnv(env: NodeJS.ProcessEnv): Partial<EscrowOptions> {
   return out;
 }
 
-function staticKeys(config: ResolvedConfig): Map<string, Principal> {
-  const keys = new Map<string, Principal>();
+function staticKeys(config: ResolvedConfig): Map<string, Caller> {
+  const keys = new Map<string, Caller>();
   if (config.adminKeyHash) keys.set(config.adminKeyHash, { tenant: '', admin: true, keyId: 'bootstrap-admin' });
   for (const k of config.keys) {
     keys.set(k.hash, { tenant: k.tenant, admin: false, keyId: configKeyId(k) });

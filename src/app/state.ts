@@ -1,60 +1,46 @@
 // The live routing state of one replica: configuration + embedded catalog + admin changes
 // stored in the database, assembled into an immutable snapshot. Requests read the current
 // snapshot without locks; reload() builds a new one off the request path and swaps it in.
-import type { Money } from '../server/metering.js';
+import type { CallDeps, DecisionLog } from '../calls/deps.js';
+import type { Money } from '../calls/metering.js';
+import type { EscrowEngine } from '../budget/escrow.js';
+import type { LedgerWriter } from '../ledger/writer.js';
 import type { Catalog, ModelOverride } from '../catalog/catalog.js';
 import { Catalog as CatalogClass } from '../catalog/catalog.js';
 import { loadEmbeddedCatalog } from '../catalog/embedded.js';
 import { patchFromJson } from '../catalog/overrides.js';
 import type { ModelEntry } from '../catalog/types.js';
-import type { ModelConfig, ProviderKind, StrategyName } from '../config/schema.js';
+import type { ModelConfig, ProviderKind } from '../config/schema.js';
 import type { ProviderSpec, ResolvedConfig } from '../config/load.js';
 import { Secret } from '../config/secret.js';
 import type { Logger } from '../log.js';
 import type { RoutingSnapshot } from '../routing/planner.js';
-import type { AliasDef, Sensitivity } from '../routing/types.js';
+import type { AliasDef, Sensitivity, StrategyName } from '../routing/types.js';
 import type { Queryable } from '../store/db.js';
 import { listAliases } from '../store/repos/aliases.js';
+import { readAll } from '../store/repos/page.js';
+import { aliasFromBody } from '../admin/alias-body.js';
 import { listModelOverrides } from '../store/repos/model-overrides.js';
 import { listProviders, type Provider } from '../store/repos/providers.js';
 import { listRouteRules } from '../store/repos/route-rules.js';
 import type { RouteRuleDef } from '../routing/routes.js';
-import type { KeyVault } from './key-vault.js';
+import type { KeyVault } from '../admin/key-vault.js';
 import { buildSnapshot } from './snapshot.js';
 import { BudgetIndex, NO_BUDGETS } from './budget-index.js';
 import type { BudgetDef } from '../budget/types.js';
 import { listAllBudgets } from '../store/repos/budgets.js';
 import type { KeySpec } from '../config/load.js';
-import { loadPolicySnapshot, loadPolicyVersion } from './policies.js';
-import type { PolicySnapshot } from '../routing/policy.js';
+import { loadPolicySnapshot, loadPolicyVersion } from '../admin/policies.js';
+import type { PolicySnapshot, UnsupportedParameters } from '../routing/policy.js';
 import { AdapterRegistry } from './adapters.js';
-import type { DecisionWriter } from './decision-writer.js';
 import { BreakerRegistry } from '../routing/breaker.js';
 import { HealthTracker } from '../routing/health.js';
 import { DEFAULT_RETRY, type ExecutorDeps } from '../routing/executor.js';
-import type { UnsupportedParameterPolicy } from '../server/chat-service.js';
 
-/** NOTIFY channel announcing admin changes to routing state (providers, models, aliases, routes). */
-export const CONFIG_CHANNEL = 'switchyard_config';
 /** Backstop re-read: a notification lost while a LISTEN connection was down is caught up here. */
 export const RELOAD_BACKSTOP_MS = 30_000;
 
 export type Snapshot = RoutingSnapshot & { catalog: Catalog; providers: readonly ProviderSpec[] };
-
-/** Reads every page of a keyset-paged listing. */
-export async function readAll<T>(
-  list: (q: Queryable, page: { after?: string; limit?: number }) => Promise<{ items: T[]; next: string | null }>,
-  q: Queryable,
-): Promise<T[]> {
-  const out: T[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const page = await list(q, { after, limit: 1000 });
-    out.push(...page.items);
-    if (!page.next) return out;
-    after = page.next;
-  }
-}
 
 export function configModelOverride(m: ModelConfig): ModelOverride {
   const slash = m.id.indexOf('/');
@@ -100,17 +86,27 @@ export function storedProviderSpec(p: Provider, vault: KeyVault, env: NodeJS.Pro
   };
 }
 
-export class RuntimeState {
+/** What the runtime state is built from: everything it serves is there from the start. */
+export interface RuntimeParts {
+  config: ResolvedConfig;
+  db: Queryable;
+  vault: KeyVault;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  decisions: DecisionLog;
+  /** Budgets and the usage ledger; absent where calls spend nothing (routing-only tests). */
+  money?: { escrow: EscrowEngine; ledger: LedgerWriter };
+}
+
+export class RuntimeState implements CallDeps {
   #current: Snapshot;
   /** Budgets (config and AdminService), swapped in by reload() together with the snapshot. */
   #budgets: BudgetIndex = NO_BUDGETS;
   /** reload() calls begun, and the latest begun whose result is in place (see reload()). */
   #reloadsBegun = 0;
   #reloadApplied = 0;
-  /** Set by the app once the database is open. */
-  decisions!: DecisionWriter;
-  /** Budgets (escrow engine) and the usage ledger, set by startApp. */
-  money?: Money;
+  readonly decisions: DecisionLog;
+  readonly money: Money | undefined;
   readonly adapters = new AdapterRegistry();
   readonly #breakers = new BreakerRegistry();
   readonly executor: ExecutorDeps = {
@@ -127,21 +123,24 @@ export class RuntimeState {
       }),
   };
 
-  constructor(
-    private readonly config: ResolvedConfig,
-    private readonly db: Queryable,
-    private readonly vault: KeyVault,
-    private readonly log: Logger,
-    private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {
+  private readonly config: ResolvedConfig;
+  private readonly db: Queryable;
+  private readonly vault: KeyVault;
+  private readonly log: Logger;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(parts: RuntimeParts) {
+    this.config = parts.config;
+    this.db = parts.db;
+    this.vault = parts.vault;
+    this.log = parts.log;
+    this.env = parts.env ?? process.env;
+    this.decisions = parts.decisions;
+    this.money = parts.money && { ...parts.money, budgetsFor: (t, k, w) => this.budgetsFor(t, k, w) };
     this.#current = this.#assemble([], [], [], []);
   }
 
-  get maxMessageBytes(): number {
-    return this.config.maxMessageBytes;
-  }
-
-  get unsupportedParameters(): UnsupportedParameterPolicy {
+  get unsupportedParameters(): UnsupportedParameters {
     return this.config.unsupportedParameters;
   }
 
@@ -149,7 +148,7 @@ export class RuntimeState {
     return this.#current;
   }
 
-  /** The config file's API keys (hashes only): a budget may name one (src/app/budget-config.ts). */
+  /** The config file's API keys (hashes only): a budget may name one (src/admin/budget-config.ts). */
   get configKeys(): readonly KeySpec[] {
     return this.config.keys;
   }
@@ -247,14 +246,4 @@ export class RuntimeState {
     this.adapters.update(providers);
     return { ...snap, providers };
   }
-}
-
-/** Stored alias bodies are `{ strategy, targets: [{ model, weight }], description }`. */
-export function aliasFromBody(name: string, body: unknown): AliasDef {
-  const b = (body ?? {}) as { strategy?: StrategyName; targets?: Array<{ model: string; weight?: number }> };
-  return {
-    name,
-    strategy: b.strategy ?? 'priority',
-    targets: (b.targets ?? []).map((t) => ({ model: t.model, weight: t.weight ?? 1 })),
-  };
 }

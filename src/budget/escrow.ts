@@ -1,8 +1,8 @@
 // The budget engine of one replica: reservations are taken in memory from escrow leases,
-// slices of a budget this replica has already borrowed in Postgres (lease-store.ts). A hot
-// budget therefore costs one Postgres transaction per slice, not per request, and can still
-// never be overspent: money is deducted from the budget in Postgres before any of it is
-// reserved here.
+// slices of a budget this replica has already borrowed in Postgres
+// (src/store/repos/budget-leases.ts). A hot budget therefore costs one Postgres transaction per
+// slice, not per request, and can still never be overspent: money is deducted from the budget
+// in Postgres before any of it is reserved here.
 //
 // Life of the money, per (budget, period) lease:
 //   granted  — borrowed into this lease (Postgres: budget_leases.granted)
@@ -13,8 +13,8 @@
 // another replica's sweeper finds the lease expired.
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
-import { borrow, giveBack, renewLeases, sweepExpiredLeases, type BorrowResult } from './lease-store.js';
-import { periodStart } from './period.js';
+import { borrow, giveBack, renewLeases, sweepExpiredLeases, type BorrowResult } from '../store/repos/budget-leases.js';
+import { periodStart } from '../store/repos/budgets.js';
 import { BudgetExhausted, type BudgetDef, type LeaseDelta } from './types.js';
 import { LocalLease, NO_RESERVATION_LEASES, Reservation, type SettleSink } from './lease.js';
 

@@ -1,30 +1,12 @@
 // Budgets as the budget engine sees them. Money is integer pico-USD (bigint).
+//
+// The shapes of the rows (a budget, its scope and period, a lease's flushed consumption) are
+// defined in src/store/repos/, next to their SQL, since store/ may not import the engine;
+// they are re-exported here so the engine's callers take all of its vocabulary from one place.
+import type { BudgetDef } from '../store/repos/budgets.js';
 
-export type BudgetScope = 'tenant' | 'api_key' | 'worker';
-export type BudgetPeriod = 'day' | 'month' | 'total';
-
-export interface BudgetDef {
-  id: string;
-  tenantId: string;
-  scope: BudgetScope;
-  /** Set for scope api_key. */
-  apiKeyId: string;
-  /** Set for scope worker. */
-  workerId: string;
-  period: BudgetPeriod;
-  limit: bigint;
-}
-
-/** What one settled lease owes Postgres since the last flush (src/ledger/writer.ts). */
-export interface LeaseDelta {
-  leaseId: string;
-  budgetId: string;
-  periodStart: Date;
-  /** Cost settled within what the lease had been granted. */
-  consumed: bigint;
-  /** Cost settled beyond it (could not be covered by borrowing more). */
-  overage: bigint;
-}
+export type { BudgetDef, BudgetPeriod, BudgetScope } from '../store/repos/budgets.js';
+export type { LeaseDelta } from '../store/repos/budget-leases.js';
 
 /** Refusal of a reservation: the scope without room, for RESOURCE_EXHAUSTED. */
 export class BudgetExhausted extends Error {

@@ -6,16 +6,17 @@ import { buildSnapshot } from '../app/snapshot.js';
 import { Catalog } from '../catalog/catalog.js';
 import type { ModelEntry } from '../catalog/types.js';
 import { loadConfig, type ConfigFlags } from '../config/load.js';
-import { STRATEGIES, type StrategyName } from '../config/schema.js';
 import { SwitchyardError, invalidField } from '../errors.js';
 import { estimateInputTokens, HEURISTIC_TOKENIZER } from '../routing/estimate.js';
 import { plan } from '../routing/planner.js';
 import { buildPolicySnapshot, EMPTY_RULES } from '../routing/policy.js';
-import { NO_REQUIREMENTS } from '../routing/types.js';
-import type { CliValues } from './main.js';
+import { assertConfigPolicies } from '../routing/policy-config.js';
+import { NO_REQUIREMENTS, STRATEGIES, type StrategyName } from '../routing/types.js';
+import type { CliValues } from './args.js';
 
 function offlineSnapshot(flags: ConfigFlags) {
   const config = loadConfig(flags);
+  assertConfigPolicies(config);
   const catalog = Catalog.fromEmbedded(config.models.map(configModelOverride));
   const aliases = Object.entries(config.aliases).map(([name, a]) => ({ name, strategy: a.strategy, targets: a.targets }));
   // The config file's platform policy applies (as version 0: stored versions live in the database).

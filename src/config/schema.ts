@@ -1,9 +1,14 @@
 // The YAML config file's schema. Validated once at start-up; every error names the bad key.
 // Secrets are never written in the file: providers reference an environment variable
 // (`api_key_env`), API keys are given by env var or as a sha256 hash.
-import { ALWAYS_OWNED_KEYS, canonicalKey } from '../providers/options.js';
+//
+// config/ sits below routing, the catalog and the providers (ARCHITECTURE.md, Layout), so the
+// file names their vocabularies (strategies, capabilities, sensitivities) in its own lists, as
+// the proto does. Assigning a parsed value to the domain type is type-checked where the config
+// is turned into snapshots, and test/unit/config.test.ts checks that the file accepts every name
+// the domain has. Rules that need the domain's logic (a tenant policy may only narrow the
+// platform's, owned provider option keys) are checked by routing/policy-config.ts.
 import { z } from 'zod';
-import { CAPABILITIES } from '../catalog/types.js';
 
 export const PROVIDER_KINDS = [
   'openai',
@@ -16,17 +21,27 @@ export const PROVIDER_KINDS = [
 ] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
-export const STRATEGIES = [
-  'pinned',
-  'priority',
-  'cheapest',
-  'fastest',
-  'quality',
-  'weighted',
-  'least_busy',
-  'scored',
+/** The strategies routing implements (routing/types.ts STRATEGIES), as the file spells them. */
+const STRATEGIES = ['pinned', 'priority', 'cheapest', 'fastest', 'quality', 'weighted', 'least_busy', 'scored'] as const;
+
+/** The catalog's capabilities (catalog/types.ts CAPABILITIES), as the file spells them. */
+const CAPABILITIES = [
+  'tools',
+  'vision',
+  'json_output',
+  'streaming',
+  'reasoning',
+  'embeddings',
+  'json_schema',
+  'parallel_tools',
+  'prompt_caching',
+  'audio_input',
+  'system_messages',
+  'embedding_dimensions',
 ] as const;
-export type StrategyName = (typeof STRATEGIES)[number];
+
+/** Data sensitivity levels (routing/types.ts Sensitivity), lowest first. */
+const SENSITIVITIES = ['public', 'internal', 'confidential', 'restricted'] as const;
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'letters, digits, ".", "_" or "-"');
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name');
@@ -44,7 +59,7 @@ const providerSchema = z.strictObject({
   local: z.boolean().optional(),
   disabled: z.boolean().default(false),
   /** Highest data sensitivity this remote endpoint is cleared for (default confidential: restricted stays local). */
-  max_sensitivity: z.enum(['public', 'internal', 'confidential', 'restricted']).optional(),
+  max_sensitivity: z.enum(SENSITIVITIES).optional(),
 });
 
 const modelSchema = z.strictObject({
@@ -130,11 +145,12 @@ const policyRulesSchema = z.strictObject({
   /** A parameter the chosen model does not accept: drop and report it (warn), exclude the model (error), or drop silently (ignore). */
   unsupported_parameters: z.enum(['warn', 'error', 'ignore']).optional(),
   /** Highest sensitivity non-local endpoints may receive. */
-  max_remote_sensitivity: z.enum(['public', 'internal', 'confidential', 'restricted']).optional(),
-  /** Provider option keys allowed per provider id ("*": any other); unset: any key Switchyard does not own. */
-  allowed_provider_options: z
-    .record(z.string().min(1).max(256), z.array(z.string().min(1).max(256).refine((k) => !ALWAYS_OWNED_KEYS.has(canonicalKey(k)), 'is owned by Switchyard and can never be allowed')))
-    .optional(),
+  max_remote_sensitivity: z.enum(SENSITIVITIES).optional(),
+  /**
+   * Provider option keys allowed per provider id ("*": any other); unset: any key Switchyard does
+   * not own. A key Switchyard owns is refused by routing/policy-config.ts.
+   */
+  allowed_provider_options: z.record(z.string().min(1).max(256), z.array(z.string().min(1).max(256))).optional(),
 });
 
 /** pico-USD ≤ int64 max: what a budget limit column and the wire can hold (~9.2 million USD). */
@@ -202,7 +218,7 @@ export const configSchema = z.strictObject({
   tenants: z.array(tenantSchema).default([]),
   /** Budgets seeded at start-up (source 'config'); AdminService manages others. */
   budgets: z.array(budgetSchema).default([]),
-  /** Platform policy, seeded into the database as a new version when it changes (src/app/policies.ts). */
+  /** Platform policy, seeded into the database as a new version when it changes (src/admin/policies.ts). */
   policy: policyRulesSchema.optional(),
 });
 

@@ -7,11 +7,11 @@
 // together, and the sweeper records the lease's unaccounted money as `abandoned`.
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
-import { applyLeaseDeltas } from '../budget/lease-store.js';
-import type { LeaseDelta } from '../budget/types.js';
+import { applyLeaseDeltas } from '../store/repos/budget-leases.js';
+import type { LeaseDelta } from '../store/repos/budget-leases.js';
 import { copyLedgerRows, insertLedgerRows } from '../store/repos/usage.js';
 import { sqlState } from '../store/db.js';
-import type { LedgerRow } from './types.js';
+import type { LedgerRow } from '../store/repos/usage.js';
 
 export const FLUSH_INTERVAL_MS = 200;
 const MAX_BATCH = 2_000;

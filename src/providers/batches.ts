@@ -1,12 +1,35 @@
 // Helpers for adapters that decode a stream in batches (ProviderAdapter.chatBatches).
-import type { ChatEvent } from './types.js';
+import type { ChatCall, ChatEvent, ProviderAdapter } from './types.js';
 
-/** One event at a time: ProviderAdapter.chat over chatBatches (tests and simple callers). */
+/** One item at a time over a batched stream. */
 export async function* flattenBatches<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
   for await (const batch of batches) yield* batch;
+}
+
+/**
+ * An adapter's chat stream one event at a time: chatBatches, flattened. For tests and callers
+ * that do not care about the per-read grouping; the executor reads the batches themselves.
+ */
+export function chatEvents(adapter: Pick<ProviderAdapter, 'chatBatches'>, call: ChatCall): AsyncGenerator<ChatEvent> {
+  return flattenBatches(adapter.chatBatches(call));
 }
 
 /** Content: what commits a call to its upstream and what time to first token measures. */
 export function isContent(e: ChatEvent): boolean {
   return e.type === 'delta' || e.type === 'tool_call';
+}
+
+/**
+ * Reads what is left of a finished stream and drops it, so the keep-alive socket goes back to
+ * the pool instead of being destroyed. Failures are ignored: the caller already has the whole
+ * answer, and a late socket error changes nothing about it.
+ */
+export async function drain(it: AsyncIterator<unknown>): Promise<void> {
+  try {
+    while (!(await it.next()).done) {
+      // discard
+    }
+  } catch {
+    // see above
+  }
 }

@@ -4,8 +4,8 @@
 import { UpstreamError } from './errors.js';
 import { createOpenAiAdapter, createOpenAiCompatibleAdapter } from './openai/adapter.js';
 import { createOpenRouterAdapter } from './openrouter/adapter.js';
-import { ANTHROPIC_OWNED, GEMINI_OWNED, OLLAMA_OWNED, OPENAI_OWNED, type OwnedPaths } from './options.js';
-import type { ChatCall, ChatEvent, EmbedCall, ProviderAdapter, ProviderEndpoint } from './types.js';
+import { ANTHROPIC_OWNED, GEMINI_OWNED, OLLAMA_OWNED, OPENAI_OWNED } from './options.js';
+import type { ChatCall, ChatEvent, EmbedCall, OwnedPaths, ProviderAdapter, ProviderEndpoint } from './types.js';
 
 type Factory = (endpoint: ProviderEndpoint) => ProviderAdapter;
 
@@ -35,17 +35,22 @@ export function createAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
 /** An adapter that loads its implementation on first use (once, shared by all calls). */
 function lazy(endpoint: ProviderEndpoint, ownedOptions: OwnedPaths, load: () => Promise<Factory>): ProviderAdapter {
   let adapter: Promise<ProviderAdapter> | undefined;
+  // The loaded adapter, once there is one: calls then go to it directly.
+  let loaded: ProviderAdapter | undefined;
   const get = (): Promise<ProviderAdapter> => {
-    adapter ??= load().then((f) => f(endpoint));
+    adapter ??= load().then((f) => (loaded = f(endpoint)));
     // A failed load is not cached: the next call tries again.
     adapter.catch(() => (adapter = undefined));
     return adapter;
   };
+  async function* loadThenStream(call: ChatCall): AsyncGenerator<ChatEvent[]> {
+    yield* (await get()).chatBatches(call);
+  }
   return {
     ownedOptions,
-    async *chat(call: ChatCall): AsyncGenerator<ChatEvent> {
-      yield* (await get()).chat(call);
-    },
+    // Once loaded, the adapter's own stream is returned as is: wrapping it in a generator
+    // would add an async hop per batch to every call, for the sake of the first one.
+    chatBatches: (call: ChatCall): AsyncIterable<ChatEvent[]> => (loaded ? loaded.chatBatches(call) : loadThenStream(call)),
     async embed(call: EmbedCall) {
       return (await get()).embed(call);
     },

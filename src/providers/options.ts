@@ -12,21 +12,10 @@
 // OpenAI-compatible servers) match field names case-insensitively and let a later duplicate
 // win. Comparing spellings exactly would let `Model` or `generation_config` slip past.
 import { UpstreamError } from './errors.js';
-import type { ChatCall } from './types.js';
+import type { ChatCall, OwnedPaths } from './types.js';
 
 /** What the request carries that makes more of the body Switchyard's. */
 export type OwnedContext = Pick<ChatCall, 'tools' | 'toolChoice' | 'options'>;
-
-/** The body paths ("a.b") one wire format owns, always or when the request sets a feature. */
-export interface OwnedPaths {
-  always: readonly string[];
-  /** When the request has tools or a tool choice. */
-  tools: readonly string[];
-  /** When the request sets a response format. */
-  responseFormat: readonly string[];
-  /** When the request sets a reasoning effort. */
-  reasoning: readonly string[];
-}
 
 export const canonicalKey = (key: string): string => key.toLowerCase().replace(/[-_]/g, '');
 

@@ -2,7 +2,6 @@
 // protobuf, the store, the ledger or routing. They turn a domain call into upstream bytes and
 // upstream bytes into domain events, and throw only UpstreamError (./errors.ts).
 import type { Secret } from '../config/secret.js';
-import type { OwnedPaths } from './options.js';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
@@ -117,25 +116,37 @@ export interface EmbedResult {
   usage: { inputTokens: number };
 }
 
+/**
+ * The body paths ("a.b") one wire format owns, always or when the request sets a feature
+ * (the tables are in options.ts).
+ */
+export interface OwnedPaths {
+  always: readonly string[];
+  /** When the request has tools or a tool choice. */
+  tools: readonly string[];
+  /** When the request sets a response format. */
+  responseFormat: readonly string[];
+  /** When the request sets a reasoning effort. */
+  reasoning: readonly string[];
+}
+
 export interface ProviderAdapter {
   /** What this adapter's wire format owns: provider options may not set it (options.ts). */
   readonly ownedOptions: OwnedPaths;
-  chat(call: ChatCall): AsyncIterable<ChatEvent>;
   /**
-   * The same events in the same order, grouped: one array per upstream network read (never
-   * empty), and the stream's first content event closes its array, so it is never held
+   * The chat stream (the ChatEvent order above), grouped: one array per upstream network read
+   * (never empty), and the stream's first content event closes its array, so it is never held
    * behind the decoding of what arrived with it. Events decoded before a failure are yielded
-   * before it is thrown. The executor prefers this when present: the per-read grouping saves
-   * the promise turns of an async-generator hop per token. `chat` is its flattening.
+   * before it is thrown. This is the only streaming method: the per-read grouping saves the
+   * promise turns of an async-generator hop per token, and one method means no caller can pick
+   * the slow path by accident. `chatEvents` (batches.ts) is its flattening, for tests and
+   * simple callers.
    */
-  chatBatches?(call: ChatCall): AsyncIterable<ChatEvent[]>;
+  chatBatches(call: ChatCall): AsyncIterable<ChatEvent[]>;
   embed(call: EmbedCall): Promise<EmbedResult>;
   /** Upstream model names (GET /v1/models, /api/tags...). */
   listModels(signal: AbortSignal): Promise<string[]>;
 }
-
-/** An adapter that decodes its chat stream in batches. */
-export type BatchingAdapter = ProviderAdapter & { chatBatches(call: ChatCall): AsyncIterable<ChatEvent[]> };
 
 export interface Timeouts {
   /** TCP/TLS connect. */

@@ -9,6 +9,7 @@
 // switches provider mid-answer.
 //
 // Every stream ends with exactly one `finish` event.
+import { isContent } from '../providers/batches.js';
 import { UpstreamError, type UpstreamErrorKind } from '../providers/errors.js';
 import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, FinishReason, ProviderAdapter, Usage } from '../providers/types.js';
 import type { BreakerRegistry } from './breaker.js';
@@ -149,7 +150,7 @@ async function* runAttempt(
   };
   const usageEvent = (u: Usage): ExecEvent => ({ type: 'usage', usage: u, provider: cand.provider, model: cand.model.id });
   try {
-    for await (const batch of adapter.chatBatches ? adapter.chatBatches(call) : singletons(adapter.chat(call))) {
+    for await (const batch of adapter.chatBatches(call)) {
       // Content is forwarded as it came; a usage is held for its place just before finish.
       let content = 0;
       while (content < batch.length && isContent(batch[content]!)) content++;
@@ -202,15 +203,6 @@ async function* runAttempt(
     health?.onFinish('neutral');
     if (!settled) deps.breakers.release(cand.provider);
   }
-}
-
-function isContent(e: ChatEvent): boolean {
-  return e.type === 'delta' || e.type === 'tool_call';
-}
-
-/** An adapter without chatBatches: each event is its own batch. */
-async function* singletons<T>(events: AsyncIterable<T>): AsyncGenerator<T[]> {
-  for await (const e of events) yield [e];
 }
 
 function retryWait(err: UpstreamError, attempt: number, deps: ExecutorDeps): number {

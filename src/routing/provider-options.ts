@@ -3,7 +3,8 @@
 // provider. Checked once per call, after planning and before any upstream request, so a
 // forbidden key is the caller's INVALID_ARGUMENT and never an upstream failure.
 import type { FieldViolation } from '../errors.js';
-import { forbiddenOptions, ownedPathsFor, type OwnedContext, type OwnedPaths } from '../providers/options.js';
+import { forbiddenOptions, ownedPathsFor, type OwnedContext } from '../providers/options.js';
+import type { OwnedPaths } from '../providers/types.js';
 import { refusedProviderOption, type EffectivePolicy } from './policy.js';
 import type { Candidate } from './types.js';
 

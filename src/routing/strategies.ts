@@ -3,11 +3,10 @@
 // quality and the seed arrive as inputs; randomness is a hash of the seed; every score is
 // integer arithmetic, so a stored decision replays bit for bit on any machine.
 // Sorts are stable: ties keep the configured (priority) order.
-import { STRATEGIES } from '../config/schema.js';
 import type { ModelKind } from '../catalog/types.js';
+import { mix32 } from './hash.js';
 import { endpointKey, type EndpointHealth, type HealthSnapshot } from './health.js';
-import { mix32 } from './seed.js';
-import type { Candidate, StrategyName } from './types.js';
+import { STRATEGIES, type Candidate, type StrategyName } from './types.js';
 
 export interface StrategyTuning {
   /** fastest: per-mille of plans that put an endpoint without latency data first. */

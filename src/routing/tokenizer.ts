@@ -11,11 +11,11 @@
 // used ("o200k_base", "chars/4"), so a client can tell.
 //
 // Speed guards. js-tiktoken's byte-pair merge is cubic in the length of one pre-token: a
-// 20,000-letter run with no space took 51 s here, which any caller could send. Pre-tokens
+// 20,000-letter run with no space took close to a minute, which any caller could send. Pre-tokens
 // longer than MAX_PIECE characters are therefore encoded in MAX_PIECE slices (a slice boundary
 // can only stop a merge, so the count can only grow: the estimate errs on the side of
-// reserving more). Exact counting stops after EXACT_CHAR_BUDGET characters per request (~0.5 ms
-// of prose); the rest is extrapolated at the rate measured on the counted part (never below
+// reserving more). Exact counting stops after EXACT_CHAR_BUDGET characters per request (a bounded
+// share of a call's time); the rest is extrapolated at the rate measured on the counted part (never below
 // the heuristic's 1 token per 4 characters) plus EXTRAPOLATION_MARGIN, and the tokenizer
 // name says so ("o200k_base+extrapolated").
 import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';

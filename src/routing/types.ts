@@ -1,8 +1,21 @@
 // Domain types of routing. Plain TypeScript, no protobuf.
 import type { Capability, ModelEntry, ModelKind } from '../catalog/types.js';
-import type { StrategyName } from '../config/schema.js';
 
-export type { StrategyName };
+/**
+ * Every strategy of the contract (strategies.ts orders candidates by each). Routing owns the
+ * list; the config file (config/schema.ts) and the proto enum name them in their own terms.
+ */
+export const STRATEGIES = [
+  'pinned',
+  'priority',
+  'cheapest',
+  'fastest',
+  'quality',
+  'weighted',
+  'least_busy',
+  'scored',
+] as const;
+export type StrategyName = (typeof STRATEGIES)[number];
 
 export interface Requirements {
   capabilities: Capability[];

@@ -1,4 +1,4 @@
-// proto ⇄ store/domain conversion for AdminService resources.
+// proto ⇄ domain conversion for AdminService resources (src/admin/ has the use cases).
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
@@ -20,13 +20,10 @@ import { ModelKind, Sensitivity as ProtoSensitivity, type ModelInfo } from '../.
 import { patchFromJson } from '../catalog/overrides.js';
 import type { ModelEntry } from '../catalog/types.js';
 import type { ProviderKind as DomainProviderKind } from '../config/schema.js';
-import type { Alias } from '../store/repos/aliases.js';
-import type { ApiKey } from '../store/repos/api-keys.js';
-import type { ModelOverride } from '../store/repos/model-overrides.js';
-import type { Provider } from '../store/repos/providers.js';
-import type { RouteRule } from '../store/repos/route-rules.js';
-import type { Tenant } from '../store/repos/tenants.js';
-import { aliasFromBody } from '../app/state.js';
+import { aliasDescription, aliasFromBody, type AliasInput } from '../admin/alias-body.js';
+import type { Alias, ModelOverride, RouteRule } from '../admin/models.js';
+import type { ProviderView } from '../admin/providers.js';
+import type { ApiKey, Tenant } from '../admin/tenants.js';
 import { capabilityFromProto, capabilityToProto, modelToProto, sensitivityToProto, strategyFromProto, strategyToProto } from './convert.js';
 import type { Sensitivity as DomainSensitivity } from '../routing/types.js';
 
@@ -52,13 +49,13 @@ export function apiKeyToProto(k: ApiKey): ProtoApiKey {
 }
 
 /** The key itself is write-only: only whether one exists is returned. */
-export function providerToProto(p: Provider, hasApiKey: boolean): ProtoProvider {
+export function providerToProto(p: ProviderView): ProtoProvider {
   return create(ProviderSchema, {
     id: p.id,
     kind: providerKindToProto(p.kind),
     baseUrl: p.baseUrl ?? '',
     apiKeyEnv: p.apiKeyEnv ?? '',
-    hasApiKey,
+    hasApiKey: p.hasApiKey,
     preset: p.preset ?? '',
     regions: p.regions,
     local: p.local,
@@ -75,14 +72,15 @@ export function aliasToProto(a: Alias): ProtoAlias {
     name: a.name,
     targets: def.targets,
     strategy: strategyToProto(def.strategy),
-    description: String((a.body as { description?: unknown })?.description ?? ''),
+    description: aliasDescription(a.body),
   });
 }
 
-export function aliasBodyFromProto(a: ProtoAlias): Record<string, unknown> {
+export function aliasFromProto(a: ProtoAlias): AliasInput {
   return {
-    strategy: strategyFromProto(a.strategy) ?? 'priority',
-    targets: a.targets.map((t) => ({ model: t.model, weight: t.weight || 1 })),
+    name: a.name,
+    strategy: strategyFromProto(a.strategy),
+    targets: a.targets.map((t) => ({ model: t.model, weight: t.weight })),
     description: a.description,
   };
 }

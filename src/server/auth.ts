@@ -1,34 +1,29 @@
-// Authentication: `authorization: Bearer <key>` → a principal (tenant or admin). Keys are only
+// Authentication: `authorization: Bearer <key>` → a caller (tenant or admin). Keys are only
 // ever held as sha256 hashes. Lookups are cached briefly in memory so the hot path makes no
 // database round trip per request; a revoked key stops working within KEY_CACHE_TTL_MS on
 // other replicas (immediately on the replica that revoked it).
 import { sha256Hex } from '../config/load.js';
+import type { Caller } from '../calls/caller.js';
 import { SwitchyardError } from '../errors.js';
 
-export interface Principal {
-  /** The tenant the key belongs to; "" for admin keys that belong to none. */
-  tenant: string;
-  admin: boolean;
-  keyId: string;
-}
 
 export interface KeyLookup {
-  (hash: string): Promise<Principal | undefined>;
+  (hash: string): Promise<Caller | undefined>;
 }
 
 export const KEY_CACHE_TTL_MS = 10_000;
 const NEGATIVE_TTL_MS = 2_000;
 const MAX_CACHED_KEYS = 10_000;
 
-export const DEV_PRINCIPAL: Principal = Object.freeze({ tenant: 'dev', admin: true, keyId: 'dev' });
+export const DEV_CALLER: Caller = Object.freeze({ tenant: 'dev', admin: true, keyId: 'dev' });
 
 export class Authenticator {
-  readonly #static: Map<string, Principal>;
+  readonly #static: Map<string, Caller>;
   readonly #lookup: KeyLookup;
   readonly #devMode: boolean;
-  readonly #cache = new Map<string, { principal: Principal | undefined; expires: number }>();
+  readonly #cache = new Map<string, { principal: Caller | undefined; expires: number }>();
 
-  constructor(opts: { devMode: boolean; staticKeys: Map<string, Principal>; lookup: KeyLookup }) {
+  constructor(opts: { devMode: boolean; staticKeys: Map<string, Caller>; lookup: KeyLookup }) {
     this.#devMode = opts.devMode;
     this.#static = opts.staticKeys;
     this.#lookup = opts.lookup;
@@ -38,8 +33,8 @@ export class Authenticator {
     return this.#devMode;
   }
 
-  async authenticate(authorization: string | null): Promise<Principal> {
-    if (this.#devMode) return DEV_PRINCIPAL;
+  async authenticate(authorization: string | null): Promise<Caller> {
+    if (this.#devMode) return DEV_CALLER;
     const key = parseBearer(authorization);
     const hash = sha256Hex(key); // the same hash admin-created keys are stored under
     const known = this.#static.get(hash);
@@ -47,7 +42,7 @@ export class Authenticator {
 
     const now = Date.now();
     const hit = this.#cache.get(hash);
-    let principal: Principal | undefined;
+    let principal: Caller | undefined;
     if (hit && hit.expires > now) {
       principal = hit.principal;
     } else {
@@ -76,7 +71,7 @@ function unauthenticated(message: string, reason: string): SwitchyardError {
   return new SwitchyardError('unauthenticated', message, { reason });
 }
 
-export function requireAdmin(p: Principal): void {
+export function requireAdmin(p: Caller): void {
   if (!p.admin) {
     throw new SwitchyardError('permission_denied', 'this call needs an admin key', {
       reason: 'ADMIN_REQUIRED',

@@ -12,20 +12,12 @@ import {
   type ChatRequest,
   type ChatResponse,
 } from '../../gen/switchyard/v1/router_pb.js';
-import type { ModelEntry, ParameterName } from '../catalog/types.js';
-import type { ExecEvent } from '../routing/executor.js';
+import type { ParameterName } from '../catalog/types.js';
+import type { ChatCallEvent } from '../calls/chat.js';
+import type { ChatBody, ChatIntent } from '../calls/chat-intent.js';
 import type { ChatMessage, ChatOptions, ContentPart, ToolChoice, ToolDef } from '../providers/types.js';
+import { contextFromProto, requirementsFromProto, strategyFromProto } from './convert.js';
 import { checkMessages, checkModel, checkContextIds, checkRequestId, checkRequirements, Violations } from './validate.js';
-
-export interface DomainChat {
-  messages: ChatMessage[];
-  options: ChatOptions;
-  tools: ToolDef[];
-  toolChoice?: ToolChoice;
-  providerOptions?: Record<string, unknown>;
-  /** Catalog parameter names the request sets (for the unsupported-parameter policy). */
-  setParameters: ParameterName[];
-}
 
 const ROLE: Record<number, ChatMessage['role']> = {
   [Role.SYSTEM]: 'system',
@@ -58,7 +50,7 @@ function range(v: Violations, field: string, value: number | undefined, min: num
 }
 
 /** Validates a ChatRequest and converts it; throws INVALID_ARGUMENT naming every bad field. */
-export function chatFromProto(req: ChatRequest, maxMessageBytes: number, routes?: Parameters<typeof checkModel>[3]): DomainChat {
+export function chatBodyFromProto(req: ChatRequest, maxMessageBytes: number, routes?: Parameters<typeof checkModel>[3]): ChatBody {
   const v = new Violations();
   v.enums(ChatRequestSchema, req);
   checkModel(v, req.model, 'model', routes);
@@ -141,43 +133,6 @@ function messageFromProto(m: Message): ChatMessage {
   };
 }
 
-const OPTION_OF: Partial<Record<ParameterName, keyof ChatOptions>> = {
-  max_output_tokens: 'maxOutputTokens',
-  temperature: 'temperature',
-  top_p: 'topP',
-  top_k: 'topK',
-  stop: 'stop',
-  seed: 'seed',
-  frequency_penalty: 'frequencyPenalty',
-  presence_penalty: 'presencePenalty',
-  response_format: 'responseFormat',
-  reasoning_effort: 'reasoningEffort',
-};
-
-/** Drops the parameters `model` does not accept; returns the call to send and what was dropped. */
-export function fitToModel(chat: DomainChat, model: ModelEntry): { chat: DomainChat; dropped: ParameterName[] } {
-  const dropped = chat.setParameters.filter((p) => {
-    const a = model.parameters[p];
-    return a?.state === 'unsupported';
-  });
-  if (dropped.length === 0) return { chat, dropped };
-  const options = { ...chat.options };
-  for (const p of dropped) {
-    const key = OPTION_OF[p];
-    if (key) delete options[key];
-  }
-  const noTools = dropped.includes('tools');
-  return {
-    chat: {
-      ...chat,
-      options,
-      tools: noTools ? [] : chat.tools,
-      toolChoice: noTools || dropped.includes('tool_choice') ? undefined : chat.toolChoice,
-    },
-    dropped,
-  };
-}
-
 const FINISH: Record<string, FinishReason> = {
   stop: FinishReason.STOP,
   length: FinishReason.LENGTH,
@@ -209,16 +164,25 @@ export function upstreamKindToProto(kind: string): UpstreamErrorKind {
 }
 
 /** One executor event → one ChatResponse (route events get decision id and dropped params). */
-export function eventToProto(
-  e: ExecEvent,
-  extra: { decisionId: string; dropped: readonly string[]; costOf: (u: Extract<ExecEvent, { type: 'usage' }>) => { cost: bigint; estimated: boolean } },
-): ChatResponse {
+/** A ChatRequest as the Chat use case's intent (validated: INVALID_ARGUMENT naming every bad field). */
+export function chatIntentFromProto(req: ChatRequest, maxMessageBytes: number, routes: Parameters<typeof checkModel>[3]): ChatIntent {
+  return {
+    model: req.model,
+    body: chatBodyFromProto(req, maxMessageBytes, routes),
+    requirements: requirementsFromProto(req.requirements),
+    strategy: strategyFromProto(req.strategy),
+    context: contextFromProto(req.context, req.requestId),
+  };
+}
+
+/** One Chat event → one ChatResponse. */
+export function chatEventToProto(e: ChatCallEvent): ChatResponse {
   switch (e.type) {
     case 'route':
       return create(ChatResponseSchema, {
         event: {
           case: 'route',
-          value: { provider: e.provider, model: e.model, upstreamModel: e.upstreamModel, attempt: e.attempt, decisionId: extra.decisionId, droppedParameters: [...extra.dropped] },
+          value: { provider: e.provider, model: e.model, upstreamModel: e.upstreamModel, attempt: e.attempt, decisionId: e.decisionId, droppedParameters: [...e.dropped] },
         },
       });
     case 'delta':
@@ -235,7 +199,6 @@ export function eventToProto(
         },
       });
     case 'usage': {
-      const { cost, estimated } = extra.costOf(e);
       const u = e.usage;
       return create(ChatResponseSchema, {
         event: {
@@ -245,8 +208,8 @@ export function eventToProto(
             outputTokens: BigInt(u.outputTokens),
             cachedInputTokens: BigInt(u.cachedInputTokens),
             reasoningTokens: BigInt(u.reasoningTokens),
-            cost,
-            estimated,
+            cost: e.cost,
+            estimated: e.estimated,
           },
         },
       });

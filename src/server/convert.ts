@@ -12,6 +12,7 @@ import {
   ModelInfoSchema,
   type ParameterAvailability as ProtoParameterAvailability,
   type Requirements as ProtoRequirements,
+  type RoutingContext,
 } from '../../gen/switchyard/v1/common_pb.js';
 import {
   CandidateSchema,
@@ -23,6 +24,7 @@ import {
   type Exclusion as ProtoExclusion,
 } from '../../gen/switchyard/v1/router_pb.js';
 import type { EstimableMessage } from '../routing/estimate.js';
+import { NO_CONTEXT, type CallContext } from '../calls/plan-call.js';
 import type { Candidate, Estimate, Exclusion, Requirements, Sensitivity as DomainSensitivity, StrategyName } from '../routing/types.js';
 
 /** 'json_output' → EnumType.JSON_OUTPUT. */
@@ -60,6 +62,7 @@ export function requirementsFromProto(r: ProtoRequirements | undefined): Require
 /** Role names as chat APIs spell them (exact tokenizers count the role's tokens). */
 const ROLE_NAMES = ['user', 'system', 'user', 'assistant', 'tool'];
 
+/** Route's messages as the input estimate counts them (Chat converts its messages fully). */
 export function estimableMessages(messages: readonly Message[]): EstimableMessage[] {
   return messages.map((m) => ({
     role: ROLE_NAMES[m.role] ?? 'user',
@@ -71,6 +74,12 @@ export function estimableMessages(messages: readonly Message[]): EstimableMessag
     ),
     toolCalls: m.toolCalls.map((c) => ({ name: c.name, argumentsJson: c.argumentsJson })),
   }));
+}
+
+/** The routing context and request id of a request (validated by the caller). */
+export function contextFromProto(c: RoutingContext | undefined, requestId: string): CallContext {
+  if (!c) return requestId === '' ? NO_CONTEXT : { ...NO_CONTEXT, requestId };
+  return { requestId, workerId: c.workerId, taskType: c.taskType, region: c.region, labels: c.labels, sensitivity: sensitivityFromProto(c.sensitivity) };
 }
 
 // Route responses are built as complete message literals rather than with `create()`: they

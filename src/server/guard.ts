@@ -1,18 +1,19 @@
 // Wraps a service implementation once, at start-up, so that every method of both ports
-// authenticates the caller, exposes the principal through the handler context, and turns
+// authenticates the caller, exposes the caller through the handler context, and turns
 // domain errors into ConnectErrors with typed details. Methods the implementation lacks
 // answer UNIMPLEMENTED with a message naming them.
 import type { DescService } from '@bufbuild/protobuf';
 import { createContextKey, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { unimplemented } from '../errors.js';
-import { DEV_PRINCIPAL, requireAdmin, type Authenticator, type Principal } from './auth.js';
+import type { Caller } from '../calls/caller.js';
+import { DEV_CALLER, requireAdmin, type Authenticator } from './auth.js';
 import { toConnectError, type ErrorLogger } from './errors.js';
 import { requestHeaderValue } from './grpc-bridge.js';
 
-export const PRINCIPAL = createContextKey<Principal>(DEV_PRINCIPAL, { description: 'authenticated caller' });
+export const CALLER = createContextKey<Caller>(DEV_CALLER, { description: 'authenticated caller' });
 
-export function principalOf(ctx: HandlerContext): Principal {
-  return ctx.values.get(PRINCIPAL);
+export function callerOf(ctx: HandlerContext): Caller {
+  return ctx.values.get(CALLER);
 }
 
 type AnyFn = (req: unknown, ctx: HandlerContext) => unknown;
@@ -32,9 +33,9 @@ export function guard<S extends DescService>(service: S, impl: Partial<ServiceIm
     const fn = (impl as Record<string, AnyFn | undefined>)[method.localName]?.bind(impl);
     const adminOnly = opts.tenantMethods !== undefined && !opts.tenantMethods.has(method.name);
     const authorize = async (ctx: HandlerContext) => {
-      const principal = await opts.auth.authenticate(requestHeaderValue(ctx, 'authorization'));
-      if (adminOnly) requireAdmin(principal);
-      ctx.values.set(PRINCIPAL, principal);
+      const caller = await opts.auth.authenticate(requestHeaderValue(ctx, 'authorization'));
+      if (adminOnly) requireAdmin(caller);
+      ctx.values.set(CALLER, caller);
     };
     const missing = () =>
       unimplemented(`${service.typeName}/${method.name}`, opts.pending ?? 'not built in this version');

@@ -1,12 +1,10 @@
-// proto ⇄ domain for policies (admin) and the privacy labels of a routing context (router).
+// proto ⇄ domain for policies (admin).
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { PolicySchema, UnsupportedParameterPolicy, type Policy as ProtoPolicy } from '../../gen/switchyard/v1/admin_pb.js';
-import { Sensitivity, type RoutingContext } from '../../gen/switchyard/v1/common_pb.js';
+import { Sensitivity } from '../../gen/switchyard/v1/common_pb.js';
 import type { PolicyRules } from '../routing/policy.js';
-import { privacyFromLabels } from '../routing/privacy.js';
-import type { Requirements, Sensitivity as DomainSensitivity } from '../routing/types.js';
-import { rulesFromBody } from '../app/policies.js';
+import { rulesFromBody } from '../admin/policies.js';
 import type { Policy as StoredPolicy } from '../store/repos/policies.js';
 import { sensitivityFromProto } from './convert.js';
 import { ALWAYS_OWNED_KEYS, canonicalKey } from '../providers/options.js';
@@ -90,22 +88,3 @@ export function rulesToProto(r: PolicyRules, version: bigint, createdAt?: Date):
 }
 
 export const storedPolicyToProto = (p: StoredPolicy): ProtoPolicy => rulesToProto(rulesFromBody(p.body), p.version, p.createdAt);
-
-/**
- * The privacy labels of a routing context as planner inputs (routing/privacy.ts): the raised
- * sensitivity, local_required, and the capabilities the modalities need (added to `requirements`).
- */
-export function planPrivacy(
-  context: RoutingContext | undefined,
-  requirements: Requirements,
-): { sensitivity: DomainSensitivity; localRequired?: true; requirements: Requirements } {
-  const stated = context ? sensitivityFromProto(context.sensitivity) : 'unspecified';
-  if (!context || Object.keys(context.labels).length === 0) return { sensitivity: stated, requirements };
-  const p = privacyFromLabels(context.labels, stated);
-  const missing = p.capabilities.filter((c) => !requirements.capabilities.includes(c));
-  return {
-    sensitivity: p.sensitivity,
-    ...(p.localRequired ? { localRequired: true as const } : {}),
-    requirements: missing.length > 0 ? { ...requirements, capabilities: [...requirements.capabilities, ...missing] } : requirements,
-  };
-}

@@ -1,6 +1,7 @@
 // protobuf-es encodes every string field through a TextEncoder by default. Node's Buffer is
 // faster for the short strings of this API (ids, model names) because small buffers come from
-// a shared pool; it measured ~1.6 µs less per Route response. Process-wide, set once at start-up.
+// a shared pool (measured cheaper per Route response; docs/benchmarks.md). Process-wide, set once
+// at start-up.
 import { configureTextEncoding } from '@bufbuild/protobuf/wire';
 
 let configured = false;

@@ -29,8 +29,8 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
   /**
    * Bulk insert: `COPY table (columns) FROM STDIN` in the text format, `lines` built with
-   * `copyLine()`. Measured on this machine for decision rows, Postgres spends ~11 µs a row on
-   * COPY against ~54 µs inside one multi-row INSERT … VALUES. No ON CONFLICT: a duplicate key
+   * `copyLine()`. For decision rows Postgres spends several times less CPU a row on COPY than
+   * inside one multi-row INSERT … VALUES (docs/benchmarks.md). No ON CONFLICT: a duplicate key
    * fails the whole COPY (23505). Returns the rows copied.
    */
   copyFrom(table: string, columns: readonly string[], lines: string): Promise<number>;
@@ -92,36 +92,6 @@ export interface OpenDbOptions {
   statementTimeoutMs?: number;
   /** Errors nobody awaits (an idle pooled client or the LISTEN connection dropping). */
   onBackgroundError?: (err: Error) => void;
-}
-
-/**
- * Measured on the dev machine (2 vCPU shared with other jobs, Node 20.20, PGlite 0.5.16):
- * openDb() then migrate(), peak RSS sampled in-process and by /usr/bin/time, several runs.
- *  - a new database (in-memory, or an empty data dir: initdb runs): 2.8–4.7 s, peak RSS
- *    0.69–0.95 GB (mostly the wasm Postgres and its initdb)
- *  - reopening an existing data dir: 0.5–0.6 s, peak RSS 0.34–0.41 GB
- *  - migrate() of 0001 on top: ~40 ms
- * Hence: tests open one in-memory PGlite per process, never one per test.
- */
-export const PGLITE_MEASURED = {
-  newDatabaseOpenMs: { min: 2800, max: 4700 },
-  newDatabasePeakRssMb: { min: 690, max: 950 },
-  reopenOpenMs: { min: 480, max: 570 },
-  reopenPeakRssMb: { min: 340, max: 410 },
-  migrateMs: 40,
-} as const;
-
-export async function openDb(opts: OpenDbOptions): Promise<Db> {
-  if (opts.databaseUrl) {
-    const { openPostgres } = await import('./pg-backend.js');
-    return openPostgres({ ...opts, databaseUrl: opts.databaseUrl });
-  }
-  if (opts.dataDir) {
-    // Imported lazily: loading PGlite's wasm costs memory a Postgres deployment never needs.
-    const { openPglite } = await import('./pglite-backend.js');
-    return openPglite(opts.dataDir);
-  }
-  throw new Error('openDb: set databaseUrl (Postgres) or dataDir (embedded PGlite)');
 }
 
 /** The SQLSTATE of a database error (e.g. '23505'), or undefined for anything else. */

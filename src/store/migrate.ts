@@ -4,7 +4,10 @@
 // replicas start at once the second waits, then finds the migrations recorded and skips them;
 // a failure leaves the schema exactly as it was. Postgres DDL is transactional, which is what
 // makes this safe. A migration that has landed is never edited: its checksum is recorded and a
-// changed file stops start-up with an error naming it.
+// changed file stops start-up with an error naming it. A database that records a migration
+// this build has no file for (a newer release migrated it, or a file was removed) also stops
+// start-up, before anything is applied: this code cannot know what that schema looks like, and
+// an older build writing to a newer schema can corrupt it silently.
 
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -29,8 +32,6 @@ export interface Migration {
 export interface MigrateResult {
   /** Versions applied by this call, in order. */
   applied: number[];
-  /** Versions recorded in the database that no file here describes (a newer release ran). */
-  unknown: number[];
 }
 
 export class MigrationError extends Error {
@@ -82,6 +83,7 @@ export async function migrate(
       )`);
     const recorded = await appliedMigrations(tx);
     const byVersion = new Map(migrations.map((m) => [m.version, m]));
+    refuseUnknown(recorded, migrations, byVersion);
 
     // Verify every landed migration before applying anything new.
     for (const row of recorded) {
@@ -113,9 +115,40 @@ export async function migrate(
       );
       applied.push(m.version);
     }
-    const unknown = recorded.map((r) => r.version).filter((v) => !byVersion.has(v));
-    return { applied, unknown };
+    return { applied };
   });
+}
+
+/**
+ * Throws when the database records a migration no file here describes. Checked first, so a
+ * newer schema is never touched: not even by this build's own pending files.
+ */
+function refuseUnknown(
+  recorded: readonly AppliedMigration[],
+  migrations: readonly Migration[],
+  byVersion: ReadonlyMap<number, Migration>,
+): void {
+  const unknown = recorded.filter((r) => !byVersion.has(r.version));
+  if (unknown.length === 0) return;
+  const newestKnown = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  const knows = newestKnown === 0 ? 'this build knows no migrations' : `this build knows up to ${pad(newestKnown)}`;
+  // recorded is sorted by version, so the last unknown row is the database's newest.
+  const newestDb = unknown[unknown.length - 1]!;
+  if (newestDb.version > newestKnown) {
+    throw new MigrationError(
+      `database schema is at migration ${label(newestDb)}, ${knows}: ` +
+        'run a newer Switchyard or restore the database',
+    );
+  }
+  // Every unknown version is below this build's newest: a landed file was deleted or renumbered.
+  throw new MigrationError(
+    `database records migration${unknown.length > 1 ? 's' : ''} ${unknown.map(label).join(', ')}, ` +
+      `which this build has no file for (${knows}): never remove a landed migration; restore the file`,
+  );
+}
+
+function label(m: { version: number; name: string }): string {
+  return m.name ? `${pad(m.version)} (${m.name})` : pad(m.version);
 }
 
 export interface AppliedMigration {

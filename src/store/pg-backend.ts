@@ -201,7 +201,8 @@ function defaultBackgroundError(err: Error): void {
 async function copyInto(client: pg.PoolClient, table: string, columns: readonly string[], lines: string): Promise<number> {
   const stream = client.query(copyFrom(copyStatement(table, columns, 'STDIN')));
   // One write and end(), not stream/promises' pipeline: that builds an AbortController per call
-  // and aborts it when done (a DOMException with a stack trace), ~2% of a busy replica's CPU.
+  // and aborts it when done (a DOMException with a stack trace), a visible share of a busy
+  // replica's CPU when profiled.
   // pg-copy-streams emits 'finish' once the server has acknowledged the COPY.
   await new Promise<void>((resolve, reject) => {
     stream.once('error', reject);

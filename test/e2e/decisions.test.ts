@@ -4,7 +4,7 @@
 // difference. Real server, real Postgres, grpc-js with the .proto loaded independently.
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLUSH_INTERVAL_MS } from '../../src/app/decision-writer.js';
+import { FLUSH_INTERVAL_MS } from '../../src/ledger/decision-writer.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import { ACME_KEY, ADMIN_KEY, bearer, call, callError, CONFIG_YAML, grpcClients, serverEnv, userMessage, type Clients } from './fixtures.js';
 

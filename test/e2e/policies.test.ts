@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
-import { openDb, type Db } from '../../src/store/db.js';
+import { type Db } from '../../src/store/db.js';
+import { openDb } from '../../src/store/open.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import {
   ACME_KEY,

@@ -6,7 +6,8 @@
 
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openDb, type Db } from '../../src/store/db.js';
+import { type Db } from '../../src/store/db.js';
+import { openDb } from '../../src/store/open.js';
 import { migrate } from '../../src/store/migrate.js';
 
 export const TEST_PG_URL =
@@ -52,7 +53,7 @@ export async function freshPostgres(opts: { migrate?: boolean } = {}): Promise<F
   };
 }
 
-// Opening PGlite costs seconds and most of a GB (see PGLITE_MEASURED in src/store/db.ts), so
+// Opening PGlite costs seconds and most of a GB (docs/benchmarks.md), so
 // one instance serves the whole process. The promise lives on globalThis so a re-evaluated
 // copy of this module (vitest module isolation) still finds it.
 const PGLITE_KEY = Symbol.for('switchyard.test.sharedPglite');

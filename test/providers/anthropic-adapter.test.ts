@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
 import { createAnthropicAdapter } from '../../src/providers/anthropic/adapter.js';
+import { chatEvents } from '../../src/providers/batches.js';
 import { toMessagesRequest } from '../../src/providers/anthropic/map.js';
 import { UpstreamError } from '../../src/providers/errors.js';
 import { closeUpstreamPools } from '../../src/providers/http.js';
@@ -44,7 +45,7 @@ describe('anthropic adapter over HTTP', () => {
       ],
       options: { maxOutputTokens: 64, temperature: 0.1 },
     };
-    const events = await collect(adapter.chat(call));
+    const events = await collect(chatEvents(adapter, call));
     expect(textOf(events)).toBe(TEXT);
     const req = fake.requests.at(-1)!;
     expect(req.method).toBe('POST');
@@ -60,8 +61,8 @@ describe('anthropic adapter over HTTP', () => {
   it('replays both recorded streams with CRLF framing and 1-byte writes', async () => {
     fake.framing = { ...fake.framing, chunk: 1, crlf: true };
     try {
-      expect(textOf(await collect(adapter.chat(chatCall('basic_response'))))).toBe('Hello there!');
-      const events = await collect(adapter.chat(chatCall('tool_use_response')));
+      expect(textOf(await collect(chatEvents(adapter, chatCall('basic_response'))))).toBe('Hello there!');
+      const events = await collect(chatEvents(adapter, chatCall('tool_use_response')));
       expect(events.at(-1)).toEqual({ type: 'finish', reason: 'tool_calls' });
     } finally {
       fake.framing = { ...fake.framing, chunk: 3, crlf: false };
@@ -70,7 +71,7 @@ describe('anthropic adapter over HTTP', () => {
 
   it('429 without retry-after: the wait comes from the exhausted anthropic-ratelimit-*-reset', async () => {
     const model = fake.arrange(errorPlan({ status: 429, type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' }));
-    const err = await failure(collect(adapter.chat(chatCall(model))));
+    const err = await failure(collect(chatEvents(adapter, chatCall(model))));
     expect(err.kind).toBe('rate_limited');
     expect(err.details.upstreamCode).toBe('rate_limit_error');
     // The fake resets 30 s ahead, at whole-second precision (RFC 3339 without fractions).
@@ -80,44 +81,44 @@ describe('anthropic adapter over HTTP', () => {
 
   it('non-JSON error bodies (Cloudflare 413, empty 502) are still classified by status', async () => {
     const html = fake.arrange({ status: 413, headers: { 'content-type': 'text/html' }, body: '<html>413 Request Entity Too Large</html>' });
-    const e413 = await failure(collect(adapter.chat(chatCall(html))));
+    const e413 = await failure(collect(chatEvents(adapter, chatCall(html))));
     expect(e413.kind).toBe('context_length_exceeded');
     expect(e413.message).toContain('413 Request Entity Too Large');
     const empty = fake.arrange({ status: 502, body: '' });
-    const e502 = await failure(collect(adapter.chat(chatCall(empty))));
+    const e502 = await failure(collect(chatEvents(adapter, chatCall(empty))));
     expect(e502).toMatchObject({ kind: 'server_error', message: 'HTTP 502' });
   });
 
   it('an overloaded_error body under another 5xx status still reads as overloaded', async () => {
     const model = fake.arrange(errorPlan({ status: 500, type: 'overloaded_error', message: 'Overloaded' }));
-    expect((await failure(collect(adapter.chat(chatCall(model))))).kind).toBe('overloaded');
+    expect((await failure(collect(chatEvents(adapter, chatCall(model))))).kind).toBe('overloaded');
   });
 
   it('a stream cut after message_delta (no message_stop) is interrupted, not finished', async () => {
-    const { events, error } = await settle(adapter.chat(chatCall('truncated')));
+    const { events, error } = await settle(chatEvents(adapter, chatCall('truncated')));
     expect((error as UpstreamError).kind).toBe('stream_interrupted');
     expect(events.some((e) => e.type === 'finish' || e.type === 'usage')).toBe(false);
-    expect((await failure(collect(adapter.chat(chatCall('reset'))))).kind).toBe('stream_interrupted');
+    expect((await failure(collect(chatEvents(adapter, chatCall('reset'))))).kind).toBe('stream_interrupted');
   });
 
   it('reads the body to its end before finish, so the socket is reused even if the caller stops at finish', async () => {
-    await collect(adapter.chat(chatCall('text')));
+    await collect(chatEvents(adapter, chatCall('text')));
     const before = fake.connections;
     for (let i = 0; i < 3; i++) {
-      for await (const e of adapter.chat(chatCall('text'))) if (e.type === 'finish') break;
+      for await (const e of chatEvents(adapter, chatCall('text'))) if (e.type === 'finish') break;
     }
     expect(fake.connections).toBe(before);
   });
 
   it('a server that keeps the connection open after message_stop still finishes promptly', async () => {
     const started = Date.now();
-    const events = await collect(adapter.chat(chatCall('linger')));
+    const events = await collect(chatEvents(adapter, chatCall('linger')));
     expect(events.at(-1)).toEqual({ type: 'finish', reason: 'stop' });
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('a slow first byte within firstByteMs is fine', async () => {
-    expect(textOf(await collect(adapter.chat(chatCall('slow_first_byte'))))).toBe(TEXT);
+    expect(textOf(await collect(chatEvents(adapter, chatCall('slow_first_byte'))))).toBe(TEXT);
   });
 
   it('json_schema output via the forced tool comes back as text', async () => {
@@ -127,7 +128,7 @@ describe('anthropic adapter over HTTP', () => {
         responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object', properties: { answer: { type: 'number' } } }, strict: true },
       },
     };
-    const events = await collect(adapter.chat(call));
+    const events = await collect(chatEvents(adapter, call));
     expect(textOf(events)).toBe('{"answer": 42}');
     expect(events.at(-1)).toEqual({ type: 'finish', reason: 'stop' });
     expect(fake.requests.at(-1)!.body.tool_choice).toEqual({ type: 'tool', name: 'answer' });
@@ -138,7 +139,7 @@ describe('anthropic adapter over HTTP', () => {
     const reason = new Error('gone');
     ac.abort(reason);
     const before = fake.requests.length;
-    await expect(collect(adapter.chat(chatCall('text', ac.signal)))).rejects.toBe(reason);
+    await expect(collect(chatEvents(adapter, chatCall('text', ac.signal)))).rejects.toBe(reason);
     expect(fake.requests.length).toBe(before);
   });
 
@@ -158,7 +159,7 @@ describe('anthropic adapter over HTTP', () => {
 
   it('without an API key the request goes out keyless (and the API says auth)', async () => {
     const keyless = createAnthropicAdapter({ id: 'anthropic', kind: 'anthropic', baseUrl: fake.url, timeouts: DEFAULT_TIMEOUTS });
-    expect((await failure(collect(keyless.chat(chatCall('text'))))).kind).toBe('auth');
+    expect((await failure(collect(chatEvents(keyless, chatCall('text'))))).kind).toBe('auth');
     expect(fake.requests.at(-1)!.headers['x-api-key']).toBeUndefined();
   });
 });

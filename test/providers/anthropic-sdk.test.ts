@@ -5,6 +5,7 @@ import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
 import { createAnthropicAdapter } from '../../src/providers/anthropic/adapter.js';
+import { chatEvents } from '../../src/providers/batches.js';
 import { UpstreamError } from '../../src/providers/errors.js';
 import { closeUpstreamPools } from '../../src/providers/http.js';
 import { DEFAULT_TIMEOUTS, type ProviderAdapter } from '../../src/providers/types.js';
@@ -57,7 +58,7 @@ async function viaSdk(scenario: string, framing: Record<string, string>): Promis
 }
 
 async function viaAdapter(scenario: string): Promise<Decoded & { finish: string | undefined }> {
-  const events = await collect(adapter.chat(chatCall(scenario)));
+  const events = await collect(chatEvents(adapter, chatCall(scenario)));
   const usage = events.find((e) => e.type === 'usage');
   const finish = events.at(-1);
   return {
@@ -110,7 +111,7 @@ describe('the official SDK sees the fake errors as the real API', () => {
     return err as APIError;
   }
   async function ourError(scenario: string): Promise<UpstreamError> {
-    const err = await collect(adapter.chat(chatCall(scenario))).then(
+    const err = await collect(chatEvents(adapter, chatCall(scenario))).then(
       () => undefined,
       (e: unknown) => e,
     );

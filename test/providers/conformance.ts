@@ -29,6 +29,7 @@
 //   hang          some text then silence: aborting the call's signal throws the signal's reason
 //                 and the fake sees the socket close promptly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatEvents } from '../../src/providers/batches.js';
 import { UpstreamError } from '../../src/providers/errors.js';
 import { closeUpstreamPools } from '../../src/providers/http.js';
 import type { ChatCall, ChatEvent, ProviderAdapter, Timeouts, Usage } from '../../src/providers/types.js';
@@ -140,7 +141,7 @@ export function runConformance(target: ConformanceTarget): void {
     for (const chunkSizes of [undefined, [1], [2, 3], [7, 1, 13]]) {
       it(`streams text (chunks ${chunkSizes?.join(',') ?? 'whole'})`, async () => {
         const model = target.fake.arrange({ type: 'text', text: TEXT, usage: { inputTokens: 11, outputTokens: 7 } }, chunkSizes ? { chunkSizes } : {});
-        const events = await collect(adapter().chat(chatCall(model)));
+        const events = await collect(chatEvents(adapter(), chatCall(model)));
         expect(textOf(events)).toBe(TEXT);
         expectWellOrdered(events);
         const usage = events.find((e) => e.type === 'usage') as { usage: Usage } | undefined;
@@ -156,7 +157,7 @@ export function runConformance(target: ConformanceTarget): void {
         { id: 'call_b2', name: 'get_time', argumentsJson: '{"tz":"Europe/Paris","fmt":"24h"}' },
       ];
       const model = target.fake.arrange({ type: 'tool_calls', calls }, { chunkSizes: [5, 11] });
-      const events = await collect(adapter().chat(chatCall(model)));
+      const events = await collect(chatEvents(adapter(), chatCall(model)));
       expectWellOrdered(events);
       expect(toolCallsOf(events)).toEqual(calls);
       expect(events.at(-1)).toEqual({ type: 'finish', reason: 'tool_calls' });
@@ -176,7 +177,7 @@ export function runConformance(target: ConformanceTarget): void {
         const message = `fake says ${status}`;
         const retry = status === 429 ? { retryAfterSeconds: 7 } : {};
         const model = target.fake.arrange({ type: 'http_error', status, message, ...retry });
-        const err = await expectUpstreamError(collect(adapter().chat(chatCall(model))), kind);
+        const err = await expectUpstreamError(collect(chatEvents(adapter(), chatCall(model))), kind);
         expect(err.details.status).toBe(status);
         expect(err.message).toContain(message);
         if (status === 429) expect(err.details.retryAfterMs).toBe(7000);
@@ -185,7 +186,7 @@ export function runConformance(target: ConformanceTarget): void {
 
     it('in-stream error event → UpstreamError', async () => {
       const model = target.fake.arrange({ type: 'stream_error', text: 'partial', message: 'fake mid-stream failure' });
-      const { events, error } = await settle(adapter().chat(chatCall(model)));
+      const { events, error } = await settle(chatEvents(adapter(), chatCall(model)));
       expect(error).toBeInstanceOf(UpstreamError);
       expect((error as UpstreamError).message).toContain('fake mid-stream failure');
       expect(events.some((e) => e.type === 'finish')).toBe(false);
@@ -193,24 +194,24 @@ export function runConformance(target: ConformanceTarget): void {
 
     it('connection reset mid-stream → stream_interrupted', async () => {
       const model = target.fake.arrange({ type: 'reset', text: 'cut short' });
-      await expectUpstreamError(collect(adapter().chat(chatCall(model))), 'stream_interrupted');
+      await expectUpstreamError(collect(chatEvents(adapter(), chatCall(model))), 'stream_interrupted');
     });
 
     it('first byte slower than the timeout → timeout', async () => {
       const model = target.fake.arrange({ type: 'slow_headers', delayMs: 1_500 });
       const started = Date.now();
-      await expectUpstreamError(collect(adapter({ ...TIMEOUTS, firstByteMs: 200 }).chat(chatCall(model))), 'timeout');
+      await expectUpstreamError(collect(chatEvents(adapter({ ...TIMEOUTS, firstByteMs: 200 }), chatCall(model))), 'timeout');
       expect(Date.now() - started).toBeLessThan(1_200);
     });
 
     it('malformed JSON in the stream → stream_interrupted', async () => {
       const model = target.fake.arrange({ type: 'malformed' });
-      await expectUpstreamError(collect(adapter().chat(chatCall(model))), 'stream_interrupted');
+      await expectUpstreamError(collect(chatEvents(adapter(), chatCall(model))), 'stream_interrupted');
     });
 
     it('empty stream → stream_interrupted', async () => {
       const model = target.fake.arrange({ type: 'empty' });
-      await expectUpstreamError(collect(adapter().chat(chatCall(model))), 'stream_interrupted');
+      await expectUpstreamError(collect(chatEvents(adapter(), chatCall(model))), 'stream_interrupted');
     });
 
     it('abort closes the upstream socket promptly', async () => {
@@ -220,7 +221,7 @@ export function runConformance(target: ConformanceTarget): void {
       const events: ChatEvent[] = [];
       let caught: unknown;
       try {
-        for await (const e of adapter().chat(chatCall(model, ac.signal))) {
+        for await (const e of chatEvents(adapter(), chatCall(model, ac.signal))) {
           events.push(e);
           if (e.type === 'delta') ac.abort(reason);
         }

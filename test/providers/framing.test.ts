@@ -1,7 +1,7 @@
 // SSE and NDJSON decoding at every byte split, and the shared HTTP helpers' pure parts.
 import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/providers/errors.js';
-import { ndjsonValues } from '../../src/providers/framing/ndjson.js';
+import { ndjsonBatches, ndjsonValues } from '../../src/providers/framing/ndjson.js';
 import { sseMessages, type SseMessage } from '../../src/providers/framing/sse.js';
 import { Utf8StreamDecoder } from '../../src/providers/framing/utf8.js';
 import fc from 'fast-check';
@@ -63,6 +63,38 @@ describe('ndjsonValues', () => {
 
   it('a malformed line → stream_interrupted', async () => {
     const err = await all(ndjsonValues(pieces(new TextEncoder().encode('{"a":1}\n{"b":\n'), []))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as UpstreamError).kind).toBe('stream_interrupted');
+  });
+});
+
+describe('ndjsonBatches', () => {
+  const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+  it('one array per read: the lines each read completes, reads completing none skipped', async () => {
+    // Read 1 completes two lines and starts a third; read 2 (inside "世") completes none;
+    // read 3 completes the third; the unterminated last line comes at the end.
+    const bytes = enc('{"a":1}\n{"b":2}\n{"c":"世界"}\n{"d":4}');
+    const cut1 = bytes.indexOf(0x7b, 10) + 3;
+    const cut2 = bytes.indexOf(0xe4) + 1;
+    expect(await all(ndjsonBatches(pieces(bytes, [cut1, cut2])))).toEqual([[{ a: 1 }, { b: 2 }], [{ c: '世界' }], [{ d: 4 }]]);
+  });
+
+  it('flattens to ndjsonValues at every split', async () => {
+    const bytes = enc('{"a":"ü 世"}\r\n\n{"b":2}\n{"c":[1]}\n');
+    for (let a = 0; a <= bytes.length; a++) {
+      const batches = await all(ndjsonBatches(pieces(bytes, [a])));
+      expect(batches.every((b) => b.length > 0)).toBe(true);
+      expect(batches.flat()).toEqual(await all(ndjsonValues(pieces(bytes, [a]))));
+    }
+  });
+
+  it('yields the values before a malformed line, then throws', async () => {
+    const seen: unknown[][] = [];
+    const err = await (async () => {
+      for await (const b of ndjsonBatches(pieces(enc('{"a":1}\n{"b":2}\n{"c":\n{"d":4}\n'), []))) seen.push(b);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([[{ a: 1 }, { b: 2 }]]);
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as UpstreamError).kind).toBe('stream_interrupted');
   });

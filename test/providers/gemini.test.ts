@@ -3,6 +3,7 @@
 // batching, model listing).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
+import { chatEvents } from '../../src/providers/batches.js';
 import { UpstreamError } from '../../src/providers/errors.js';
 import { createGeminiAdapter } from '../../src/providers/gemini/adapter.js';
 import { closeUpstreamPools } from '../../src/providers/http.js';
@@ -32,7 +33,7 @@ describe('gemini adapter', () => {
   });
 
   it('POSTs :streamGenerateContent?alt=sse with the key in x-goog-api-key, never in the URL', async () => {
-    const events = await collect(adapter.chat(chatCall('gemini-2.5-flash')));
+    const events = await collect(chatEvents(adapter, chatCall('gemini-2.5-flash')));
     expect(textOf(events)).toBe('Hello, world!');
     expectWellOrdered(events);
     expect(fake.last.method).toBe('POST');
@@ -47,7 +48,7 @@ describe('gemini adapter', () => {
       for (const rec of loadGeminiRecordings()) {
         for (const eol of ['\r\n', '\n']) {
           fake.enqueue({ ...streamReply(rec.chunks, { eol }), chunkSizes });
-          const events = await collect(adapter.chat(chatCall('gemini-2.0-flash')));
+          const events = await collect(chatEvents(adapter, chatCall('gemini-2.0-flash')));
           expectWellOrdered(events);
           const expectedText = rec.chunks.flatMap((c) => ((c['candidates'] as any[])[0].content.parts as any[]).map((p) => p.text ?? '')).join('');
           expect(textOf(events)).toBe(expectedText);
@@ -60,7 +61,7 @@ describe('gemini adapter', () => {
 
   it('two parallel function calls without ids get stable generated ids', async () => {
     fake.enqueue({ ...streamReply(geminiChunks.twoCalls()), chunkSizes: [2] });
-    const events = await collect(adapter.chat(chatCall('gemini-2.5-flash')));
+    const events = await collect(chatEvents(adapter, chatCall('gemini-2.5-flash')));
     expect(toolCallsOf(events)).toEqual([
       { id: 'call_resp-calls-1_0', name: 'get_weather', argumentsJson: '{"city":"Paris"}' },
       { id: 'call_resp-calls-1_1', name: 'get_weather', argumentsJson: '{"city":"Tōkyō"}' },
@@ -70,7 +71,7 @@ describe('gemini adapter', () => {
 
   it('thought summaries stream as reasoning; usage counts thoughts as output', async () => {
     fake.enqueue({ ...streamReply(geminiChunks.thinking()), chunkSizes: [1] });
-    const events = await collect(adapter.chat(chatCall('gemini-2.5-flash')));
+    const events = await collect(chatEvents(adapter, chatCall('gemini-2.5-flash')));
     expect(events).toEqual([
       { type: 'delta', text: '', reasoning: 'Let me think…' },
       { type: 'delta', text: 'Done: 42 ✓' },
@@ -93,7 +94,7 @@ describe('gemini adapter', () => {
   for (const [label, plan, kind, retryAfterMs] of errorCases) {
     it(`${label} → ${kind}`, async () => {
       fake.enqueue({ ...plan(), chunkSizes: [7] });
-      const { error } = await settle(adapter.chat(chatCall('gemini-2.5-flash')));
+      const { error } = await settle(chatEvents(adapter, chatCall('gemini-2.5-flash')));
       expect(error).toBeInstanceOf(UpstreamError);
       expect((error as UpstreamError).kind).toBe(kind);
       expect((error as UpstreamError).details.retryAfterMs).toBe(retryAfterMs);
@@ -103,21 +104,21 @@ describe('gemini adapter', () => {
 
   it('a bare Status JSON mid-stream (no data: prefix) is classified, after the text before it', async () => {
     fake.enqueue({ ...geminiErrors.inStream(), chunkSizes: [5] });
-    const { events, error } = await settle(adapter.chat(chatCall('gemini-2.5-flash')));
+    const { events, error } = await settle(chatEvents(adapter, chatCall('gemini-2.5-flash')));
     expect(textOf(events)).toBe('Hel');
     expect(error).toMatchObject({ kind: 'server_error', message: 'Internal error' });
   });
 
   it('a stream that is only a bare Status JSON is that error; an echoed key is redacted', async () => {
     fake.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: JSON.stringify({ error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: `quota for ${KEY}` } }) });
-    const { events, error } = await settle(adapter.chat(chatCall('gemini-2.5-flash')));
+    const { events, error } = await settle(chatEvents(adapter, chatCall('gemini-2.5-flash')));
     expect(events).toEqual([]);
     expect(error).toMatchObject({ kind: 'rate_limited', message: 'quota for [redacted]' });
   });
 
   it('sends no key header when the endpoint has none (and the API refuses)', async () => {
     const anon = createGeminiAdapter({ id: 'gemini', kind: 'gemini', baseUrl: fake.url, timeouts: TIMEOUTS });
-    const { error } = await settle(anon.chat(chatCall('gemini-2.5-flash')));
+    const { error } = await settle(chatEvents(anon, chatCall('gemini-2.5-flash')));
     expect(fake.last.headers['x-goog-api-key']).toBeUndefined();
     expect(error).toMatchObject({ kind: 'auth' });
   });

@@ -2,6 +2,7 @@
 // conformance suite), embeddings against a fake TEI server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
+import { chatEvents } from '../../src/providers/batches.js';
 import { closeUpstreamPools } from '../../src/providers/http.js';
 import { createHuggingFaceAdapter } from '../../src/providers/huggingface/adapter.js';
 import { embedPath, teiHttpError } from '../../src/providers/huggingface/map.js';
@@ -30,7 +31,7 @@ describe('huggingface router chat', () => {
 
   it('POSTs {base}/v1/chat/completions with the HF token as a bearer', async () => {
     const model = fake.arrange({ type: 'text', text: 'hi there', usage: { inputTokens: 1, outputTokens: 2 } });
-    const events = await collect(make(url).chat({ ...chatCall(model), options: { topK: 5, temperature: 0.5 } }));
+    const events = await collect(chatEvents(make(url), { ...chatCall(model), options: { topK: 5, temperature: 0.5 } }));
     expect(textOf(events)).toBe('hi there');
     const req = fake.requests.at(-1)!;
     expect(req.path).toBe('/v1/chat/completions');

@@ -1,6 +1,7 @@
 // The Ollama adapter against a fake Ollama server: the shared conformance suite, then what is
 // specific to Ollama (not-pulled models, embeddings, tags, show).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatEvents } from '../../src/providers/batches.js';
 import { createOllamaAdapter, type OllamaAdapter } from '../../src/providers/ollama/adapter.js';
 import { closeUpstreamPools } from '../../src/providers/http.js';
 import type { Timeouts } from '../../src/providers/types.js';
@@ -29,7 +30,7 @@ describe('ollama adapter', () => {
   });
 
   it('POSTs /api/chat with stream true and no auth header', async () => {
-    const events = await collect(adapter.chat(chatCall('llama3.2')));
+    const events = await collect(chatEvents(adapter, chatCall('llama3.2')));
     expect(textOf(events)).toBe('Hello, world!');
     expectWellOrdered(events);
     expect(fake.last.path).toBe('/api/chat');
@@ -42,7 +43,7 @@ describe('ollama adapter', () => {
       for (const crlf of [false, true]) {
         const plan = streamPlan([...ollamaLines.thinking('qwen3:8b').slice(0, 3), ...ollamaLines.twoCalls('qwen3:8b')]);
         fake.enqueue({ ...plan, body: crlf ? String(plan.body).replace(/\n/g, '\r\n') : plan.body, chunkSizes });
-        const events = await collect(adapter.chat(chatCall('qwen3:8b')));
+        const events = await collect(chatEvents(adapter, chatCall('qwen3:8b')));
         expectWellOrdered(events);
         expect(events.filter((e) => e.type === 'delta').map((e) => (e as { reasoning?: string }).reasoning ?? '').join('')).toBe('Hmm, the user says hi.');
         expect(textOf(events)).toBe('Hello 👋');
@@ -57,7 +58,7 @@ describe('ollama adapter', () => {
 
   it('a model that is not pulled → not_found saying `ollama pull`, and nothing is pulled', async () => {
     const before = fake.requests.length;
-    const { error } = await settle(adapter.chat(chatCall('llama9')));
+    const { error } = await settle(chatEvents(adapter, chatCall('llama9')));
     expect(error).toMatchObject({ kind: 'not_found', details: { status: 404 } });
     expect((error as Error).message).toContain('ollama pull llama9');
     expect(fake.requests.slice(before).map((r) => r.path)).toEqual(['/api/chat']);

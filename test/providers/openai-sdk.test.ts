@@ -4,6 +4,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
+import { chatEvents } from '../../src/providers/batches.js';
 import { closeUpstreamPools } from '../../src/providers/http.js';
 import { createOpenAiAdapter } from '../../src/providers/openai/adapter.js';
 import { OpenAiFake } from '../fakes/openai.js';
@@ -59,7 +60,7 @@ for (const options of [{ chunkSizes: [1, 4, 2, 9] }, { chunkSizes: [3], crlf: tr
     it('decodes text and tool calls identically', async () => {
       for (const model of models()) {
         const sdk = await viaSdk(client, model);
-        const events = await collect(adapter().chat(chatCall(model)));
+        const events = await collect(chatEvents(adapter(), chatCall(model)));
         expect(textOf(events)).toBe(sdk.text);
         expect(toolCallsOf(events)).toEqual(sdk.calls);
         const finish = events.at(-1);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Secret } from '../../src/config/secret.js';
+import { chatEvents } from '../../src/providers/batches.js';
 import { UpstreamError } from '../../src/providers/errors.js';
 import { closeUpstreamPools } from '../../src/providers/http.js';
 import { createAdapter } from '../../src/providers/index.js';
@@ -76,14 +77,14 @@ describe('openai adapter specifics', () => {
     data.push('{"id":"chatcmpl-t","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":60,"total_tokens":63}}');
     const body = data.map((d) => `data: ${d}\n\n`).join('') + 'data: [DONE]\n\n';
     const model = fake.script('template-stream', { status: 200, headers: { 'content-type': 'text/event-stream' }, body, chunkSizes: [700, 333, 4096] });
-    const events = await collect(openai().chat(chatCall(model)));
+    const events = await collect(chatEvents(openai(), chatCall(model)));
     expectWellOrdered(events);
     expect(textOf(events)).toBe(expected.join(''));
     expect(events.at(-1)).toEqual({ type: 'finish', reason: 'stop' });
   });
 
   it('replays the recorded text stream with usage (038a5c69)', async () => {
-    const events = await collect(openai().chat(chatCall('recorded:038a5c69c34c9513021b52aa61661f4f5bea321c0aac9e164f2ed3e409aebc48.bin')));
+    const events = await collect(chatEvents(openai(), chatCall('recorded:038a5c69c34c9513021b52aa61661f4f5bea321c0aac9e164f2ed3e409aebc48.bin')));
     expectWellOrdered(events);
     expect(textOf(events).length).toBeGreaterThan(20);
     expect(events.at(-1)).toEqual({ type: 'finish', reason: 'stop' });
@@ -91,7 +92,7 @@ describe('openai adapter specifics', () => {
   });
 
   it('replays the recorded parallel tool calls (453df473)', async () => {
-    const events = await collect(openai().chat(chatCall('recorded:453df473e96274dd8ab61ab4d13dfcc25dc2f57a5e05eb5cc46c70b51d8845c2.bin')));
+    const events = await collect(chatEvents(openai(), chatCall('recorded:453df473e96274dd8ab61ab4d13dfcc25dc2f57a5e05eb5cc46c70b51d8845c2.bin')));
     expectWellOrdered(events);
     const calls = toolCallsOf(events);
     expect(calls).toHaveLength(2);
@@ -102,12 +103,12 @@ describe('openai adapter specifics', () => {
   });
 
   it('replays the recorded single tool call and length finish', async () => {
-    const one = await collect(openai().chat(chatCall('recorded:dae1b261f19722801adc82a13181772c3010c10b37e8af3996fbdbbecb3c32a2.bin')));
+    const one = await collect(chatEvents(openai(), chatCall('recorded:dae1b261f19722801adc82a13181772c3010c10b37e8af3996fbdbbecb3c32a2.bin')));
     expect(toolCallsOf(one)).toEqual([{ id: 'call_5uxEBMFySqqQGu02I5QHA8k6', name: 'get_weather', argumentsJson: '{"city":"New York City"}' }]);
     expect(one.filter((e) => e.type === 'usage')).toEqual([
       { type: 'usage', usage: { inputTokens: 44, outputTokens: 16, cachedInputTokens: 0, reasoningTokens: 0 } },
     ]);
-    const cut = await collect(openai().chat(chatCall('recorded:69363a555f8ea9b6eee0bb022af0afcd22d4f0e85418ab38ee24d2a570a84ff0.bin')));
+    const cut = await collect(chatEvents(openai(), chatCall('recorded:69363a555f8ea9b6eee0bb022af0afcd22d4f0e85418ab38ee24d2a570a84ff0.bin')));
     expect(cut.at(-1)).toEqual({ type: 'finish', reason: 'length' });
   });
 
@@ -130,7 +131,7 @@ describe('openai adapter specifics', () => {
         ]),
       },
     );
-    const events = await collect(openai().chat(chatCall(model)));
+    const events = await collect(chatEvents(openai(), chatCall(model)));
     expect(events).toEqual([
       { type: 'usage', usage: { inputTokens: 12, outputTokens: 100, cachedInputTokens: 8, reasoningTokens: 100 } },
       { type: 'finish', reason: 'length' },
@@ -139,7 +140,7 @@ describe('openai adapter specifics', () => {
 
   it('a stream with content but no finish_reason is interrupted, even with [DONE]', async () => {
     const model = fake.script('no-finish', { status: 200, headers: { 'content-type': 'text/event-stream' }, body: fake.sse([fake.chunk({ delta: { content: 'hi' } })]) });
-    const { events, error } = await settle(openai().chat(chatCall(model)));
+    const { events, error } = await settle(chatEvents(openai(), chatCall(model)));
     expect(textOf(events)).toBe('hi');
     expect((error as UpstreamError).kind).toBe('stream_interrupted');
   });
@@ -147,7 +148,7 @@ describe('openai adapter specifics', () => {
   it('sends the mapped body, stream options and bearer auth', async () => {
     const model = fake.arrange({ type: 'text', text: 'ok', usage: { inputTokens: 1, outputTokens: 1 } });
     const call = { ...chatCall(model), options: { maxOutputTokens: 50, temperature: 0.2, seed: 7 }, providerOptions: { user: 'u-1' } };
-    await collect(openai().chat(call));
+    await collect(chatEvents(openai(), call));
     const req = fake.requests.at(-1)!;
     expect(req.path).toBe('/v1/chat/completions');
     expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
@@ -160,7 +161,7 @@ describe('openai adapter specifics', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ error: { message: `This model's maximum context length is 8192 tokens (key ${KEY})`, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } }),
     });
-    const { error } = await settle(openai().chat(chatCall(model)));
+    const { error } = await settle(chatEvents(openai(), chatCall(model)));
     expect((error as UpstreamError).kind).toBe('context_length_exceeded');
     expect((error as UpstreamError).details.upstreamCode).toBe('context_length_exceeded');
     expect(JSON.stringify({ m: (error as Error).message, d: (error as UpstreamError).details })).not.toContain(KEY);
@@ -172,7 +173,7 @@ describe('openai adapter specifics', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ error: { message: 'Your request was rejected by the safety system.', type: 'invalid_request_error', param: null, code: 'content_policy_violation' } }),
     });
-    const { error } = await settle(openai().chat(chatCall(model)));
+    const { error } = await settle(chatEvents(openai(), chatCall(model)));
     expect((error as UpstreamError).kind).toBe('content_filtered');
   });
 
@@ -202,7 +203,7 @@ describe('openai adapter specifics', () => {
     const before = fake.http.connections;
     for (let i = 0; i < 3; i++) {
       const model = fake.arrange({ type: 'text', text: `run ${i}`, usage: { inputTokens: 1, outputTokens: 2 } });
-      expect(textOf(await collect(openai().chat(chatCall(model))))).toBe(`run ${i}`);
+      expect(textOf(await collect(chatEvents(openai(), chatCall(model))))).toBe(`run ${i}`);
       // The rest of the body (after [DONE]) is read in the background; give it a moment.
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -212,7 +213,7 @@ describe('openai adapter specifics', () => {
   it('silence longer than the idle timeout mid-stream → timeout', async () => {
     const model = fake.arrange({ type: 'hang', text: 'and then nothing' });
     const quick = createOpenAiAdapter(endpoint('openai', `${base}/v1`, { ...T, idleMs: 300 }));
-    const { events, error } = await settle(quick.chat(chatCall(model)));
+    const { events, error } = await settle(chatEvents(quick, chatCall(model)));
     expect(textOf(events)).toBe('and then nothing');
     expect(error).toMatchObject({ kind: 'timeout' });
   });
@@ -243,7 +244,7 @@ describe('openai_compatible presets on the wire', () => {
   it('a keyless local server gets no Authorization header; vLLM flat error bodies classify', async () => {
     const vllm = createAdapter({ id: 'local', kind: 'openai_compatible', preset: 'vllm', baseUrl: `${base}/v1`, timeouts: T });
     const model = fake.arrange({ type: 'text', text: 'ok', usage: { inputTokens: 1, outputTokens: 1 } });
-    await collect(vllm.chat({ ...chatCall(model), options: { maxOutputTokens: 5, topK: 3 } }));
+    await collect(chatEvents(vllm, { ...chatCall(model), options: { maxOutputTokens: 5, topK: 3 } }));
     expect(fake.requests.at(-1)!.headers.authorization).toBeUndefined();
     expect(fake.requests.at(-1)!.body).toMatchObject({ max_tokens: 5, top_k: 3 });
     const flat = fake.script('flat', {
@@ -251,7 +252,7 @@ describe('openai_compatible presets on the wire', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ object: 'error', message: 'The model `x` does not exist.', type: 'NotFoundError', param: null, code: 404 }),
     });
-    const { error } = await settle(vllm.chat(chatCall(flat)));
+    const { error } = await settle(chatEvents(vllm, chatCall(flat)));
     expect(error).toMatchObject({ kind: 'not_found', message: 'The model `x` does not exist.', details: { upstreamCode: 'NotFoundError' } });
   });
 
@@ -284,7 +285,7 @@ describe('openrouter specifics', () => {
       ]),
     });
     const provider = { order: ['anthropic', 'openai'], allow_fallbacks: false };
-    const events = await collect(or().chat({ ...chatCall(model), options: { reasoningEffort: 'high', topK: 40 }, providerOptions: { provider } }));
+    const events = await collect(chatEvents(or(), { ...chatCall(model), options: { reasoningEffort: 'high', topK: 40 }, providerOptions: { provider } }));
     expect(textOf(events)).toBe('Salut');
     expect(events.slice(-2)).toEqual([
       { type: 'usage', usage: { inputTokens: 8, outputTokens: 174, cachedInputTokens: 2, reasoningTokens: 173, reportedCost: 365_310_000n } },
@@ -305,7 +306,7 @@ describe('openrouter specifics', () => {
         { done: false },
       ),
     });
-    const { error } = await settle(or().chat(chatCall(model)));
+    const { error } = await settle(chatEvents(or(), chatCall(model)));
     expect(error).toMatchObject({ kind: 'rate_limited', details: { status: 429, upstreamCode: 'rate_limit_exceeded' } });
   });
 });

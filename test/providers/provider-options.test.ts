@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
+import { chatEvents } from '../../src/providers/batches.js';
 import { UpstreamError } from '../../src/providers/errors.js';
 import { closeUpstreamPools } from '../../src/providers/http.js';
 import { createAdapter } from '../../src/providers/index.js';
@@ -60,7 +61,7 @@ function nest(path: string, value: unknown): Record<string, unknown> {
 
 async function refusal(kind: Kind, options: Record<string, unknown>, preset?: string): Promise<UpstreamError> {
   try {
-    for await (const _ of adapterOf(kind, preset).chat(fullCall(options))) void _;
+    for await (const _ of chatEvents(adapterOf(kind, preset), fullCall(options))) void _;
   } catch (err) {
     return err as UpstreamError;
   }
@@ -122,7 +123,7 @@ describe('allowed provider options merge into the body', () => {
     const before = bodies.length;
     const adapter = adapterOf(kind);
     await expect((async () => {
-      for await (const _ of adapter.chat({ ...fullCall(options), tools: [], toolChoice: undefined, options: { maxOutputTokens: 8 }, ...call })) void _;
+      for await (const _ of chatEvents(adapter, { ...fullCall(options), tools: [], toolChoice: undefined, options: { maxOutputTokens: 8 }, ...call })) void _;
     })()).rejects.toBeInstanceOf(UpstreamError);
     expect(bodies.length).toBe(before + 1);
     return bodies.at(-1)!;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { BudgetIndex } from '../../src/app/budget-index.js';
-import { periodStart } from '../../src/budget/period.js';
+import { periodStart } from '../../src/store/repos/budgets.js';
 import type { BudgetDef } from '../../src/budget/types.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { usdToPico } from '../../src/config/schema.js';

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { CAPABILITIES } from '../../src/catalog/types.js';
 import { ConfigError, detectProviders, loadConfig, sha256Hex } from '../../src/config/load.js';
+import { STRATEGIES } from '../../src/routing/types.js';
 
 function file(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'sy-config-'));
@@ -103,5 +105,16 @@ routes:
       { model: 'my-vllm/llama-3.1-8b', weight: 3 },
     ]);
     expect(c.routes[0]).toMatchObject({ worker_id: 'summarizer', target: 'fast', tenant: '' });
+  });
+
+  // config/ sits below routing and the catalog, so the file spells their names in its own lists
+  // (config/schema.ts); the compiler catches a name the domain lacks, this a name the file lacks.
+  it('accepts every strategy routing implements and every catalog capability', () => {
+    const aliases = STRATEGIES.map((s) => `  a_${s}:\n    strategy: ${s}\n    targets: [openai/gpt-4o-mini]\n`).join('');
+    const c = loadConfig({ config: file(`aliases:\n${aliases}models:\n  - id: x/y\n    capabilities: [${CAPABILITIES.join(', ')}]\n`) }, {});
+    expect(Object.values(c.aliases).map((a) => a.strategy)).toEqual([...STRATEGIES]);
+    expect(c.models[0]!.capabilities).toEqual([...CAPABILITIES]);
+    expect(configError('aliases:\n  a:\n    strategy: random\n    targets: [x/y]\n')).toContain('aliases.a.strategy');
+    expect(configError('models:\n  - id: x/y\n    capabilities: [telepathy]\n')).toContain('models[0].capabilities[0]');
   });
 });

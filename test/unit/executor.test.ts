@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BreakerRegistry } from '../../src/routing/breaker.js';
-import { backoffMs, DEFAULT_RETRY, executeChat, type ExecEvent, type ExecutorDeps } from '../../src/routing/executor.js';
+import { backoffMs, DEFAULT_RETRY, executeChat, executeChatBatches, type ExecEvent, type ExecutorDeps } from '../../src/routing/executor.js';
 import { UpstreamError } from '../../src/providers/errors.js';
 import { OPENAI_OWNED } from '../../src/providers/options.js';
 import type { ChatCall, ChatEvent, ProviderAdapter } from '../../src/providers/types.js';
@@ -9,16 +9,19 @@ import { model } from '../helpers/models.js';
 
 type Script = Array<ChatEvent | UpstreamError>;
 
-/** An adapter that plays one script per call, in order; an UpstreamError entry is thrown. */
+/**
+ * An adapter that plays one script per call, in order, each event its own batch; an
+ * UpstreamError entry is thrown.
+ */
 function scripted(...calls: Script[]): ProviderAdapter & { calls: number } {
   const a = {
     ownedOptions: OPENAI_OWNED,
     calls: 0,
-    async *chat(_call: ChatCall) {
+    async *chatBatches(_call: ChatCall) {
       const script = calls[a.calls++] ?? [];
       for (const step of script) {
         if (step instanceof UpstreamError) throw step;
-        yield step;
+        yield [step];
       }
     },
     embed: async () => ({ vectors: [], usage: { inputTokens: 0 } }),
@@ -118,8 +121,8 @@ describe('executeChat', () => {
     const ac = new AbortController();
     const a: ProviderAdapter = {
       ownedOptions: OPENAI_OWNED,
-      async *chat(c) {
-        yield text('x');
+      async *chatBatches(c) {
+        yield [text('x')];
         ac.abort();
         throw c.signal.reason ?? new Error('aborted');
       },
@@ -128,6 +131,23 @@ describe('executeChat', () => {
     };
     const evs = await collect(executeChat([cand('a', 'a/m')], prepare, ac.signal, deps({ a })));
     expect(kinds(evs)).toEqual(['route', 'delta', 'finish:cancelled']);
+  });
+
+  it("carries an adapter's batches through as batches (usage tagged, held for its place before finish)", async () => {
+    const a: ProviderAdapter = {
+      ownedOptions: OPENAI_OWNED,
+      async *chatBatches() {
+        yield [text('a')];
+        yield [text('b'), text('c')];
+        yield [usage, text('d'), stop];
+      },
+      embed: async () => ({ vectors: [], usage: { inputTokens: 0 } }),
+      listModels: async () => [],
+    };
+    const batches: ExecEvent[][] = [];
+    for await (const b of executeChatBatches([cand('a', 'a/m')], prepare, never, deps({ a }))) batches.push(b);
+    expect(batches.map(kinds)).toEqual([['route'], ['delta'], ['delta', 'delta'], ['delta', 'usage', 'finish:stop']]);
+    expect(batches[3]![1]).toMatchObject({ type: 'usage', provider: 'a', model: 'a/m' });
   });
 
   it('skips an endpoint whose circuit is open', async () => {

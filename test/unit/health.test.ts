@@ -55,15 +55,15 @@ describe('executor → health', () => {
     model: model(id),
     estimate: { inputTokens: 1, maxOutputTokens: 1, inputCost: 0n, maxCost: 0n, tokenizer: 't' },
   });
-  /** An adapter whose chat advances the clock: 20 ms to the first token, 100 ms in all. */
+  /** An adapter whose chat advances the clock (each event its own batch): 20 ms to the first token, 100 ms in all. */
   function adapter(script: Array<ChatEvent | UpstreamError>): ProviderAdapter {
     return {
       ownedOptions: OPENAI_OWNED,
-      async *chat() {
+      async *chatBatches() {
         for (const step of script) {
           t += step instanceof UpstreamError ? 5 : step.type === 'delta' ? 20 : 80;
           if (step instanceof UpstreamError) throw step;
-          yield step;
+          yield [step];
         }
       },
       embed: async () => {

@@ -3,7 +3,6 @@
 // reorder, and weighted first choices follow the weights over many request ids.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { STRATEGIES } from '../../src/config/schema.js';
 import type { Capability, ModelEntry } from '../../src/catalog/types.js';
 import { checkEndpoint, checkLatency } from '../../src/routing/constraints.js';
 import { inputsOf, replay, storedPlan } from '../../src/routing/decision.js';
@@ -11,7 +10,7 @@ import { plan, type PlanEnv, type RoutingSnapshot } from '../../src/routing/plan
 import { effectiveFor } from '../../src/routing/policy.js';
 import { seedOf } from '../../src/routing/seed.js';
 import { SwitchyardError } from '../../src/errors.js';
-import { NO_REQUIREMENTS, type Plan, type PlanRequest, type Sensitivity, type StrategyName } from '../../src/routing/types.js';
+import { NO_REQUIREMENTS, STRATEGIES, type Plan, type PlanRequest, type Sensitivity, type StrategyName } from '../../src/routing/types.js';
 import { model } from '../helpers/models.js';
 import { env, key, price, provider, snapshotOf, type HealthSpec } from '../helpers/plan-fixtures.js';
 

@@ -1,15 +1,19 @@
 // Policies in the config file: rules parsed into the platform and tenant policies, a provider's
-// sensitivity clearance, and a tenant policy that widens the platform's refused at start-up.
+// sensitivity clearance, and a tenant policy that widens the platform's refused at start-up
+// (loadConfig parses; routing/policy-config.ts checks, as the commands do before starting).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { assertConfigPolicies } from '../../src/routing/policy-config.js';
 
 function load(text: string) {
   const path = join(mkdtempSync(join(tmpdir(), 'sy-policy-config-')), 'switchyard.yaml');
   writeFileSync(path, text);
-  return loadConfig({ config: path }, {});
+  const config = loadConfig({ config: path }, {});
+  assertConfigPolicies(config);
+  return config;
 }
 
 const YAML = `

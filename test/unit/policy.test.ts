@@ -16,7 +16,7 @@ import {
 } from '../../src/routing/policy.js';
 import { privacyFromLabels } from '../../src/routing/privacy.js';
 import { NO_REQUIREMENTS, type PlannerProvider, type PlanRequest, type Sensitivity } from '../../src/routing/types.js';
-import { rulesFromBody, rulesToBody } from '../../src/app/policies.js';
+import { rulesFromBody, rulesToBody } from '../../src/admin/policies.js';
 import type { SwitchyardError } from '../../src/errors.js';
 import { catalogOf, model } from '../helpers/models.js';
 

@@ -2,16 +2,16 @@
 // Default base URL https://api.anthropic.com; a base URL with a path prefix keeps it
 // (http.ts appends). Auth is `x-api-key`; `anthropic-version` is pinned to 2023-06-01.
 import { UpstreamError } from '../errors.js';
-import { flattenBatches, isContent } from '../batches.js';
+import { isContent } from '../batches.js';
 import { sseBatches } from '../framing/sse.js';
 import { classifyHttpError, upstreamRequest, type UpstreamResponse } from '../http.js';
-import type { BatchingAdapter, ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderEndpoint } from '../types.js';
+import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderAdapter, ProviderEndpoint } from '../types.js';
 import { AnthropicStreamDecoder, errorKind } from './stream.js';
 import { toMessagesRequest } from './map.js';
 import { ANTHROPIC_OWNED } from '../options.js';
 import { ANTHROPIC_VERSION, DEFAULT_BASE_URL, type ModelsPage } from './wire.js';
 
-export function createAnthropicAdapter(endpoint: ProviderEndpoint): BatchingAdapter {
+export function createAnthropicAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
   const ep: ProviderEndpoint = { ...endpoint, baseUrl: endpoint.baseUrl || DEFAULT_BASE_URL };
   const provider = ep.id;
 
@@ -87,7 +87,6 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint): BatchingAdap
 
   return {
     ownedOptions: ANTHROPIC_OWNED,
-    chat: (call) => flattenBatches(chatBatches(call)),
     chatBatches,
     async embed(_call: EmbedCall): Promise<EmbedResult> {
       throw new UpstreamError('bad_request', 'anthropic has no embeddings endpoint', { provider });

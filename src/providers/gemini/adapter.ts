@@ -2,11 +2,11 @@
 // never in the URL: URLs end up in logs and traces. Base URL default
 // https://generativelanguage.googleapis.com; this adapter appends /v1beta/….
 import { UpstreamError } from '../errors.js';
-import { flattenBatches, isContent } from '../batches.js';
+import { isContent } from '../batches.js';
 import { sseBatches } from '../framing/sse.js';
 import { Utf8StreamDecoder } from '../framing/utf8.js';
 import { upstreamRequest, type UpstreamResponse } from '../http.js';
-import type { BatchingAdapter, ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderEndpoint } from '../types.js';
+import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderAdapter, ProviderEndpoint } from '../types.js';
 import { toGeminiRequest } from './map.js';
 import { GEMINI_OWNED } from '../options.js';
 import { findStatus, GeminiStreamDecoder, httpError, statusError } from './stream.js';
@@ -23,7 +23,7 @@ export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.co
 export const GEMINI_EMBED_BATCH = 100;
 const EMBED_CONCURRENCY = 4;
 
-export function createGeminiAdapter(endpoint: ProviderEndpoint): BatchingAdapter {
+export function createGeminiAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
   const ep: ProviderEndpoint = { ...endpoint, baseUrl: endpoint.baseUrl || GEMINI_DEFAULT_BASE_URL };
   const provider = ep.id;
   const headers = (): Record<string, string> => (ep.apiKey ? { 'x-goog-api-key': ep.apiKey.reveal() } : {});
@@ -140,7 +140,7 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint): BatchingAdapter
     return names;
   }
 
-  return { ownedOptions: GEMINI_OWNED, chat: (call) => flattenBatches(chatBatches(call)), chatBatches, embed, listModels };
+  return { ownedOptions: GEMINI_OWNED, chatBatches, embed, listModels };
 }
 
 /** "gemini-2.0-flash" or "models/gemini-2.0-flash" → "gemini-2.0-flash". */

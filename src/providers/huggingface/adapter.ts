@@ -55,5 +55,5 @@ export function createHuggingFaceAdapter(endpoint: ProviderEndpoint): ProviderAd
     return info.model_id ? [info.model_id] : [];
   }
 
-  return { ownedOptions: openAi.ownedOptions, chat: (call) => openAi.chat(call), chatBatches: (call) => openAi.chatBatches(call), embed, listModels };
+  return { ownedOptions: openAi.ownedOptions, chatBatches: (call) => openAi.chatBatches(call), embed, listModels };
 }

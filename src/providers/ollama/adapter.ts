@@ -2,7 +2,8 @@
 // default base http://localhost:11434. Not the /v1 OpenAI surface: the native one reports
 // thinking, usage on every stream and done_reason without options.
 import { UpstreamError } from '../errors.js';
-import { ndjsonValues } from '../framing/ndjson.js';
+import { drain, isContent } from '../batches.js';
+import { ndjsonBatches } from '../framing/ndjson.js';
 import { upstreamRequest, type UpstreamResponse } from '../http.js';
 import { OLLAMA_OWNED } from '../options.js';
 import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderAdapter, ProviderEndpoint } from '../types.js';
@@ -28,15 +29,56 @@ export function createOllamaAdapter(endpoint: ProviderEndpoint): OllamaAdapter {
     return res;
   }
 
-  async function* chat(call: ChatCall): AsyncGenerator<ChatEvent> {
+  async function* chatBatches(call: ChatCall): AsyncGenerator<ChatEvent[]> {
     const res = await request('POST', '/api/chat', toOllamaRequest(call), call.signal, call.model);
     const decoder = new OllamaStreamDecoder(provider);
-    for await (const value of ndjsonValues(res.body)) {
-      // The done line is the last one. Reading on to the end of the body (which follows at
-      // once) lets the keep-alive connection go back to the pool instead of being destroyed.
-      if (!decoder.done) yield* decoder.push(value);
+    const batches = ndjsonBatches(res.body);
+    let contentSent = false;
+    // The batch being built from one network read; flushed before every wait for the next.
+    let out: ChatEvent[] = [];
+    try {
+      // Iterated by hand: after the done line we read the body to its end (see finally) rather
+      // than let a `break` in a for-await close it.
+      for (let r = await batches.next(); !r.done; r = await batches.next()) {
+        for (const value of r.value) {
+          // A line's events are its content, then (on the done line) usage and finish.
+          const events = decoder.push(value);
+          let i = 0;
+          for (; i < events.length && isContent(events[i]!); i++) out.push(events[i]!);
+          if (!contentSent && i > 0) {
+            // The first content goes on now, not after the rest of the read is decoded.
+            contentSent = true;
+            const first = out;
+            out = [];
+            yield first;
+          }
+          for (; i < events.length; i++) out.push(events[i]!);
+          // The done line is the last one; anything after it is not part of the answer.
+          if (decoder.done) break;
+        }
+        if (out.length > 0) {
+          const read = out;
+          out = [];
+          yield read;
+        }
+        if (decoder.done) return;
+      }
+    } catch (err) {
+      // What was decoded before the failure is the caller's (it may commit the call).
+      if (out.length > 0) {
+        const before = out;
+        out = [];
+        yield before;
+      }
+      throw err;
+    } finally {
+      // The end of the body follows the done line at once: reading it lets the keep-alive
+      // connection go back to the pool instead of being destroyed. In the background, so a
+      // caller that stops at finish is not held; the idle timeout still bounds it.
+      if (decoder.done) void drain(batches);
+      else await batches.return(undefined);
     }
-    if (!decoder.done) throw new UpstreamError('stream_interrupted', 'Ollama stream ended before its done line', { provider });
+    throw new UpstreamError('stream_interrupted', 'Ollama stream ended before its done line', { provider });
   }
 
   async function embed(call: EmbedCall): Promise<EmbedResult> {
@@ -59,5 +101,5 @@ export function createOllamaAdapter(endpoint: ProviderEndpoint): OllamaAdapter {
     return toModelInfo(name, show);
   }
 
-  return { ownedOptions: OLLAMA_OWNED, chat, embed, listModels, showModel };
+  return { ownedOptions: OLLAMA_OWNED, chatBatches, embed, listModels, showModel };
 }

@@ -2,11 +2,11 @@
 // OpenRouter all run through createOpenAiFamilyAdapter with their dialect row (presets.ts).
 // Paths are appended to the base URL, which includes the version (https://api.openai.com/v1
 // → /chat/completions, /embeddings, /models).
-import { flattenBatches } from '../batches.js';
+import { drain } from '../batches.js';
 import { sseBatches, type SseMessage } from '../framing/sse.js';
 import { classifyHttpError, upstreamRequest, type UpstreamResponse } from '../http.js';
 import { UpstreamError } from '../errors.js';
-import type { BatchingAdapter, ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderAdapter, ProviderEndpoint } from '../types.js';
+import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderAdapter, ProviderEndpoint } from '../types.js';
 import { extractError, toOpenAiRequest } from './map.js';
 import { OPENAI, presetDialect, type OpenAiDialect } from './presets.js';
 import { OpenAiStreamDecoder } from './stream.js';
@@ -22,7 +22,7 @@ export function createOpenAiCompatibleAdapter(endpoint: ProviderEndpoint): Provi
   return createOpenAiFamilyAdapter(endpoint, presetDialect(endpoint.preset));
 }
 
-export function createOpenAiFamilyAdapter(endpoint: ProviderEndpoint, dialect: OpenAiDialect): BatchingAdapter {
+export function createOpenAiFamilyAdapter(endpoint: ProviderEndpoint, dialect: OpenAiDialect): ProviderAdapter {
   const ep: ProviderEndpoint = { ...endpoint, baseUrl: endpoint.baseUrl || dialect.defaultBaseUrl };
   const provider = ep.id;
   const key = ep.apiKey?.reveal();
@@ -187,17 +187,7 @@ export function createOpenAiFamilyAdapter(endpoint: ProviderEndpoint, dialect: O
     return Array.isArray(json?.data) ? json.data.map((m) => m.id) : [];
   }
 
-  return { ownedOptions: dialect.owned, chat: (call) => flattenBatches(chatBatches(call)), chatBatches, embed, listModels };
-}
-
-async function drain(it: AsyncGenerator<unknown>): Promise<void> {
-  try {
-    while (!(await it.next()).done) {
-      // discard
-    }
-  } catch {
-    // The caller already has the complete result.
-  }
+  return { ownedOptions: dialect.owned, chatBatches, embed, listModels };
 }
 
 /** A float array, or (encoding_format base64, which some servers force) little-endian float32s. */

@@ -1,7 +1,8 @@
 // The OpenAI-family dialects: OpenAI itself, OpenRouter, and the OpenAI-compatible servers.
 // They share one mapping (map.ts) and one stream decoder (stream.ts); what differs between them
 // is this small table of quirks, so a new compatible server is a row, not a copy.
-import { OPENAI_OWNED, OPENROUTER_OWNED, type OwnedPaths } from '../options.js';
+import { OPENAI_OWNED, OPENROUTER_OWNED } from '../options.js';
+import type { OwnedPaths } from '../types.js';
 
 export interface OpenAiDialect {
   name: string;

@@ -1,12 +1,44 @@
 // Budgets (table budgets, migration 0003): spending limits per tenant, API key or worker, for a
 // day, a month or all time. Money is integer pico-USD (bigint). The spend of the current
-// period lives in budget_periods (written by the budget engine, src/budget/); reads here join
-// the current period's row so a listing shows what is spent and held right now.
-import { periodStart } from '../../budget/period.js';
-import type { BudgetDef, BudgetPeriod, BudgetScope } from '../../budget/types.js';
+// period lives in budget_periods (moved by the lease functions in ./budget-leases.ts, driven
+// by the budget engine, src/budget/); reads here join the current period's row so a listing
+// shows what is spent and held right now.
+//
+// The budget's own shape and its period arithmetic are defined here, with the rows they
+// describe, so that store/ needs nothing from the budget engine above it; src/budget/types.ts
+// re-exports them for the engine's callers.
 import type { Queryable } from '../db.js';
 import { mapWriteError, NotFoundError } from '../errors.js';
 import { pageSize, toPage, type Page, type PageRequest } from './page.js';
+
+export type BudgetScope = 'tenant' | 'api_key' | 'worker';
+export type BudgetPeriod = 'day' | 'month' | 'total';
+
+export interface BudgetDef {
+  id: string;
+  tenantId: string;
+  scope: BudgetScope;
+  /** Set for scope api_key. */
+  apiKeyId: string;
+  /** Set for scope worker. */
+  workerId: string;
+  period: BudgetPeriod;
+  limit: bigint;
+}
+
+/** A "total" budget has one period, which started at the epoch. */
+export const TOTAL_PERIOD_START = new Date(0);
+
+/**
+ * When the period containing `now` began, in UTC: a day at 00:00, a month on the 1st at 00:00.
+ * This is budget_periods.period_start, so the engine and the listings below share it. Pure.
+ */
+export function periodStart(period: BudgetPeriod, now: Date): Date {
+  if (period === 'total') return TOTAL_PERIOD_START;
+  const y = now.getUTCFullYear();
+  const m = now.getUTCMonth();
+  return period === 'month' ? new Date(Date.UTC(y, m, 1)) : new Date(Date.UTC(y, m, now.getUTCDate()));
+}
 
 export type BudgetSource = 'config' | 'admin';
 
@@ -69,7 +101,7 @@ function toUsage(r: BudgetRow): BudgetUsage {
 
 /**
  * The FROM clause joining each budget's CURRENT period row. The three period starts are
- * computed once in JS (src/budget/period.ts, the same arithmetic the budget engine uses) and
+ * computed once in JS (periodStart above, the same arithmetic the budget engine uses) and
  * passed as $1..$3, so SQL and engine can never disagree about when a period began.
  */
 const WITH_PERIOD = `budgets b LEFT JOIN budget_periods p ON p.budget_id = b.id AND p.period_start =

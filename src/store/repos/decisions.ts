@@ -30,9 +30,9 @@ interface Raw {
 const COLUMNS = ['id', 'tenant_id', 'rpc', 'created_at', 'policy_version', 'catalog_version', 'inputs', 'plan', 'outcome'] as const;
 
 /**
- * Stores a batch in one transaction with one COPY: on Postgres ~11 µs of server CPU a row,
- * against ~54 µs inside a multi-row INSERT … VALUES (measured here), and the replica's
- * database shares the machine with it. COPY has no ON CONFLICT: when a batch is retried after
+ * Stores a batch in one transaction with one COPY: several times less Postgres CPU a row than
+ * a multi-row INSERT … VALUES (docs/benchmarks.md), and the replica's database shares the
+ * machine with it. COPY has no ON CONFLICT: when a batch is retried after
  * a flush whose commit did reach the database (the answer was lost), the COPY fails on the
  * duplicate key and the batch is inserted again row-idempotently, keeping what is new.
  *

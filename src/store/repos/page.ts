@@ -33,3 +33,15 @@ export function toPage<R, T>(rows: R[], size: number, map: (r: R) => T, key: (t:
   const last = items[items.length - 1];
   return { items, next: rows.length > size && last !== undefined ? key(last) : null };
 }
+
+/** Reads every page of a keyset-paged listing (where every row is needed: reloads, seeding). */
+export async function readAll<T, Q>(list: (q: Q, page: PageRequest) => Promise<Page<T>>, q: Q): Promise<T[]> {
+  const out: T[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await list(q, { after, limit: MAX_PAGE_SIZE });
+    out.push(...page.items);
+    if (!page.next) return out;
+    after = page.next;
+  }
+}

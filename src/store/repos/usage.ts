@@ -1,6 +1,41 @@
 // The usage ledger (table usage_ledger, migration 0003): batched inserts and usage queries.
-import type { LedgerRow } from '../../ledger/types.js';
 import { copyLine, type Queryable } from '../db.js';
+
+export type LedgerStatus = 'ok' | 'error' | 'cancelled' | 'refused';
+
+/**
+ * One usage ledger row: what one executed Chat or Embed cost, as the upstream reported it (or
+ * as estimated, flagged, when it reported nothing).
+ */
+export interface LedgerRow {
+  /** The decision id: primary key, so a row can never be counted twice. */
+  decisionId: string;
+  /** The caller's request_id (may repeat across calls). */
+  requestId: string;
+  tenantId: string;
+  apiKeyId: string;
+  workerId: string;
+  taskType: string;
+  rpc: 'Chat' | 'Embed';
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  reasoningTokens: number;
+  /** pico-USD */
+  cost: bigint;
+  /** True when the upstream reported no usage and the counts are Switchyard's estimate. */
+  estimated: boolean;
+  /** The catalog version whose prices were used. */
+  priceVersion: string;
+  latencyMs: number;
+  /** Time to first token (streams); undefined when no token came. */
+  ttftMs?: number;
+  status: LedgerStatus;
+  attempts: number;
+  createdAt: Date;
+}
 
 const INSERT_COLUMNS = `decision_id, request_id, tenant_id, api_key_id, worker_id, task_type, rpc, provider, model,
   input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost, estimated, price_version,

@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import { periodStart } from '../../../src/budget/period.js';
 import { AlreadyExistsError, NotFoundError } from '../../../src/store/errors.js';
 import {
   createBudget,
@@ -7,6 +6,7 @@ import {
   getBudget,
   listAllBudgets,
   listBudgets,
+  periodStart,
   syncConfigBudgets,
   updateBudget,
   type BudgetUsage,

@@ -7,7 +7,7 @@ import { EscrowEngine, type EscrowOptions } from '../../../src/budget/escrow.js'
 import { BudgetExhausted, type BudgetDef } from '../../../src/budget/types.js';
 import { LedgerWriter } from '../../../src/ledger/writer.js';
 import { insertLedgerRows } from '../../../src/store/repos/usage.js';
-import type { LedgerRow } from '../../../src/ledger/types.js';
+import type { LedgerRow } from '../../../src/store/repos/usage.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Db } from '../../../src/store/db.js';
 import type { StorageCtx } from './context.js';

@@ -2,7 +2,8 @@
 // listener connection.
 
 import { describe, expect, test } from 'vitest';
-import { notify, openDb } from '../../../src/store/db.js';
+import { notify } from '../../../src/store/db.js';
+import { openDb } from '../../../src/store/open.js';
 import { sleep, waitFor, type StorageCtx } from './context.js';
 
 export function listenSuite(ctx: StorageCtx): void {

@@ -1,7 +1,7 @@
-// migrate(): idempotence, checksums, atomic failure, concurrent replicas.
+// migrate(): idempotence, checksums, atomic failure, a newer database, concurrent replicas.
 
 import { describe, expect, test } from 'vitest';
-import { openDb } from '../../../src/store/db.js';
+import { openDb } from '../../../src/store/open.js';
 import {
   appliedMigrations,
   checksum,
@@ -44,8 +44,8 @@ export function migrationsSuite(ctx: StorageCtx): void {
     });
 
     test('running again applies nothing', async () => {
-      expect(await migrate(ctx.db)).toEqual({ applied: [], unknown: [] });
-      expect(await migrate(ctx.db)).toEqual({ applied: [], unknown: [] });
+      expect(await migrate(ctx.db)).toEqual({ applied: [] });
+      expect(await migrate(ctx.db)).toEqual({ applied: [] });
     });
 
     test('a landed migration whose file changed stops start-up', async () => {
@@ -73,12 +73,49 @@ export function migrationsSuite(ctx: StorageCtx): void {
       expect((await appliedMigrations(ctx.db)).map((m) => m.version)).toEqual(files.map((f) => f.version));
     });
 
-    test('versions recorded by a newer release are reported, not fatal', async () => {
+    test('a database migrated by a newer release stops start-up before anything is applied', async () => {
       const files = await loadMigrations();
-      expect(await migrate(ctx.db, { migrations: files.slice(0, 0) })).toEqual({
-        applied: [],
-        unknown: files.map((f) => f.version),
-      });
+      const newest = Math.max(...files.map((f) => f.version));
+      const future = newest + 2;
+      // This build's own pending file, which must not be applied to the newer schema either.
+      const pendingSql = 'CREATE TABLE zz_pending (x int);';
+      const pending: Migration = { version: newest + 1, name: 'pending', sql: pendingSql, checksum: checksum(pendingSql) };
+      await ctx.db.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+        future,
+        'from_the_future',
+        'x',
+      ]);
+      try {
+        const atStartUp = await rejection(migrate(ctx.db));
+        expect(atStartUp).toBeInstanceOf(MigrationError);
+        expect((atStartUp as Error).message).toBe(
+          `database schema is at migration ${pad(future)} (from_the_future), this build knows up to ${pad(newest)}: ` +
+            'run a newer Switchyard or restore the database',
+        );
+
+        const withPending = await rejection(migrate(ctx.db, { migrations: [...files, pending] }));
+        expect((withPending as Error).message).toMatch(
+          `database schema is at migration ${pad(future)} (from_the_future), this build knows up to ${pad(newest + 1)}:`,
+        );
+        const { rowCount } = await ctx.db.query(`SELECT 1 FROM pg_tables WHERE tablename = 'zz_pending'`);
+        expect(rowCount).toBe(0);
+        expect((await appliedMigrations(ctx.db)).map((m) => m.version)).toEqual([...files.map((f) => f.version), future]);
+      } finally {
+        // schema_migrations outlives resetData(): later suites share this database.
+        await ctx.db.query('DELETE FROM schema_migrations WHERE version = $1', [future]);
+      }
+      expect(await migrate(ctx.db)).toEqual({ applied: [] });
+    });
+
+    test('a landed migration whose file was removed stops start-up', async () => {
+      const files = await loadMigrations();
+      const newest = Math.max(...files.map((f) => f.version));
+      const err = await rejection(migrate(ctx.db, { migrations: files.filter((f) => f.version !== 1) }));
+      expect(err).toBeInstanceOf(MigrationError);
+      expect((err as Error).message).toBe(
+        `database records migration 0001 (init), which this build has no file for ` +
+          `(this build knows up to ${pad(newest)}): never remove a landed migration; restore the file`,
+      );
     });
 
     test('concurrent migrate() calls on one Db both succeed', async () => {
@@ -106,3 +143,5 @@ export function migrationsSuite(ctx: StorageCtx): void {
     }
   });
 }
+
+const pad = (version: number) => String(version).padStart(4, '0');

@@ -1,7 +1,7 @@
 // Policy overlays on storage: seeding from config, tombstone deletes, the latest-version
 // snapshot a replica loads, and loading a named version for what-if replays.
 import { describe, expect, test } from 'vitest';
-import { loadPolicySnapshot, loadPolicyVersion, rulesToBody, seedPolicies } from '../../../src/app/policies.js';
+import { loadPolicySnapshot, loadPolicyVersion, rulesToBody, seedPolicies } from '../../../src/admin/policies.js';
 import type { ResolvedConfig } from '../../../src/config/load.js';
 import { EMPTY_RULES, type PolicyRules } from '../../../src/routing/policy.js';
 import {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { KeyVault } from '../../../src/app/key-vault.js';
+import { KeyVault } from '../../../src/admin/key-vault.js';
 import { RuntimeState } from '../../../src/app/state.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { silentLogger } from '../../../src/log.js';
@@ -33,7 +33,8 @@ export function reloadSuite(ctx: StorageCtx): void {
         exec: (sql) => ctx.db.exec(sql),
         copyFrom: (t, c, l) => ctx.db.copyFrom(t, c, l),
       };
-      const state = new RuntimeState(config, slow, new KeyVault(undefined), silentLogger, {});
+      const decisions = { record: () => undefined, get: async () => null };
+      const state = new RuntimeState({ config, db: slow, vault: new KeyVault(undefined), log: silentLogger, env: {}, decisions });
       let release!: () => void;
       holdBudgets = new Promise((r) => (release = r));
       const early = state.reload();

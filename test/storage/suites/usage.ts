@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import type { LedgerRow } from '../../../src/ledger/types.js';
+import type { LedgerRow } from '../../../src/store/repos/usage.js';
 import type { Queryable } from '../../../src/store/db.js';
 import { insertLedgerRows, insertLedgerRowsValues, queryUsage } from '../../../src/store/repos/usage.js';
 import type { StorageCtx } from './context.js';

@@ -5,11 +5,11 @@ import { SwitchyardError } from '../errors.js';
 import type { EscrowEngine, Reservation } from '../budget/escrow.js';
 import { BudgetExhausted, describeScope, type BudgetDef } from '../budget/types.js';
 import { costOf } from '../ledger/pricing.js';
-import type { LedgerRow, LedgerStatus } from '../ledger/types.js';
+import type { LedgerRow, LedgerStatus } from '../store/repos/usage.js';
 import type { LedgerWriter } from '../ledger/writer.js';
 import type { Usage } from '../providers/types.js';
 import type { Candidate } from '../routing/types.js';
-import type { Principal } from './auth.js';
+import type { Caller } from './caller.js';
 
 export interface Money {
   escrow: EscrowEngine;
@@ -31,7 +31,7 @@ export function worstCase(candidates: readonly Candidate[]): bigint {
 /** Reserves before dispatch; a budget without room → RESOURCE_EXHAUSTED naming it. */
 export async function reserveFor(
   money: Money | undefined,
-  who: Principal,
+  who: Caller,
   workerId: string,
   amount: bigint,
 ): Promise<Reservation | undefined> {
@@ -68,7 +68,7 @@ export async function reserveFor(
 export interface CallOutcome {
   decisionId: string;
   requestId: string;
-  who: Principal;
+  who: Caller;
   workerId: string;
   taskType: string;
   rpc: LedgerRow['rpc'];

@@ -6,11 +6,11 @@ import type { Db } from '../store/db.js';
 import { listApiKeys } from '../store/repos/api-keys.js';
 import { syncConfigBudgets, type NewBudget } from '../store/repos/budgets.js';
 import { getTenant } from '../store/repos/tenants.js';
-import { readAll } from './state.js';
+import { readAll } from '../store/repos/page.js';
 
 /**
  * The key id a config file key authenticates as. It must match app.ts staticKeys(), which
- * gives each config key the principal keyId `config:<tenant>:<name or hash prefix>`.
+ * gives each config key the caller keyId `config:<tenant>:<name or hash prefix>`.
  */
 export function configKeyId(k: KeySpec): string {
   return `config:${k.tenant}:${k.name || k.hash.slice(0, 8)}`;

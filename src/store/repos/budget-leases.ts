@@ -1,13 +1,26 @@
-// Escrow leases in Postgres: the only place budget money moves between "free" and "held by a
-// replica". Every function is one transaction.
+// Escrow leases in Postgres (tables budget_periods and budget_leases, migration 0003): the
+// only place budget money moves between "free" and "held by a replica". Every function is one
+// transaction. The budget engine (src/budget/escrow.ts) decides when to borrow and give back;
+// the ledger writer (src/ledger/writer.ts) flushes consumption here. Budget definitions and
+// their listings are in ./budgets.ts.
 //
 // Lock order, everywhere: budget_periods rows (sorted by budget id, period start), then
 // budget_leases rows. Borrowing, returning, sweeping and flushing follow it, so they cannot
 // deadlock with each other.
 import { randomUUID } from 'node:crypto';
-import type { Db, Queryable } from '../store/db.js';
-import { sqlState, SQLSTATE } from '../store/db.js';
-import type { LeaseDelta } from './types.js';
+import type { Db, Queryable } from '../db.js';
+import { sqlState, SQLSTATE } from '../db.js';
+
+/** What one settled lease owes Postgres since the last flush (src/ledger/writer.ts). */
+export interface LeaseDelta {
+  leaseId: string;
+  budgetId: string;
+  periodStart: Date;
+  /** Cost settled within what the lease had been granted. */
+  consumed: bigint;
+  /** Cost settled beyond it (could not be covered by borrowing more). */
+  overage: bigint;
+}
 
 export interface BorrowRequest {
   budgetId: string;
