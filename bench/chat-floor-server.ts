@@ -15,12 +15,21 @@ import { startGrpcServer } from '../src/server/grpc-server.js';
 import { profileUntilSigterm } from './lib/profile.js';
 
 const url = `${process.env.BENCH_UPSTREAM}/v1/chat/completions`;
-const body = JSON.stringify({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say 200 things.' }] });
+const body = JSON.stringify({
+  model: 'gpt-4o-mini',
+  stream: true,
+  stream_options: { include_usage: true },
+  messages: [{ role: 'user', content: 'Say 200 things.' }],
+});
 const event = (e: object) => create(ChatResponseSchema, { event: e as never });
 
 async function* chat() {
   yield event({ case: 'route', value: { provider: 'openai', model: 'openai/gpt-4o-mini' } });
-  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' }, body });
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
+    body,
+  });
   let first = true;
   let rest = '';
   let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
@@ -44,7 +53,10 @@ async function* chat() {
     }
   }
   yield event({ case: 'delta', value: { text: rest } });
-  yield event({ case: 'usage', value: { inputTokens: BigInt(usage?.prompt_tokens ?? 0), outputTokens: BigInt(usage?.completion_tokens ?? 0) } });
+  yield event({
+    case: 'usage',
+    value: { inputTokens: BigInt(usage?.prompt_tokens ?? 0), outputTokens: BigInt(usage?.completion_tokens ?? 0) },
+  });
   yield event({ case: 'finish', value: {} });
 }
 

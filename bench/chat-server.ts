@@ -18,7 +18,16 @@ tenants:
   - { id: bench, keys: [{ key_env: BENCH_KEY }] }
 `,
 );
-const config = loadConfig({ config: configPath, grpcListen: '127.0.0.1:0', httpListen: '127.0.0.1:0', dataDir: 'memory://', databaseUrl: process.env.BENCH_DATABASE_URL || undefined }, process.env);
+const config = loadConfig(
+  {
+    config: configPath,
+    grpcListen: '127.0.0.1:0',
+    httpListen: '127.0.0.1:0',
+    dataDir: 'memory://',
+    databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
+  },
+  process.env,
+);
 const app = await startApp({ config, log: silentLogger });
 process.stdout.write(`PORT ${app.grpcPort}\n`);
 await profileUntilSigterm();

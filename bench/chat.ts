@@ -49,7 +49,12 @@ interface Sample {
 }
 type Client = () => Promise<Sample>;
 
-const BODY = JSON.stringify({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say 200 things.' }] });
+const BODY = JSON.stringify({
+  model: 'gpt-4o-mini',
+  stream: true,
+  stream_options: { include_usage: true },
+  messages: [{ role: 'user', content: 'Say 200 things.' }],
+});
 
 /** Streams an OpenAI-format SSE response, timing the first content delta and the end. */
 async function sseClient(url: string, headers: Record<string, string>): Promise<Sample> {
@@ -69,7 +74,10 @@ async function sseClient(url: string, headers: Record<string, string>): Promise<
 }
 
 const CHAT_REQUEST = Buffer.from(
-  toBinary(ChatRequestSchema, create(ChatRequestSchema, { model: 'openai/gpt-4o-mini', messages: [{ role: Role.USER, content: 'Say 200 things.' }] })),
+  toBinary(
+    ChatRequestSchema,
+    create(ChatRequestSchema, { model: 'openai/gpt-4o-mini', messages: [{ role: Role.USER, content: 'Say 200 things.' }] }),
+  ),
 );
 
 function switchyardClient(address: string): { run: Client; close(): void } {
@@ -108,7 +116,13 @@ function chatMessages(address: string): Promise<Buffer[]> {
   md.set('authorization', `Bearer ${KEY}`);
   const out: Buffer[] = [];
   return new Promise<Buffer[]>((resolve, reject) => {
-    const stream = client.makeServerStreamRequest('/switchyard.v1.RouterService/Chat', (b: Buffer) => b, (b: Buffer) => b, CHAT_REQUEST, md);
+    const stream = client.makeServerStreamRequest(
+      '/switchyard.v1.RouterService/Chat',
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      CHAT_REQUEST,
+      md,
+    );
     stream.on('data', (b: Buffer) => out.push(b));
     stream.on('error', reject);
     stream.on('end', () => resolve(out));
@@ -150,11 +164,26 @@ async function round(name: string, run: Client): Promise<Row> {
     name,
     rps: samples.length / secs,
     tokensPerSec: (samples.length * TOKENS) / secs,
-    ttftP50: p(samples.map((s) => s.ttftMs), 50),
-    ttftP99: p(samples.map((s) => s.ttftMs), 99),
-    totalP50: p(samples.map((s) => s.totalMs), 50),
-    seqTotalP50: p(seq.map((s) => s.totalMs), 50),
-    seqTtftP50: p(seq.map((s) => s.ttftMs), 50),
+    ttftP50: p(
+      samples.map((s) => s.ttftMs),
+      50,
+    ),
+    ttftP99: p(
+      samples.map((s) => s.ttftMs),
+      99,
+    ),
+    totalP50: p(
+      samples.map((s) => s.totalMs),
+      50,
+    ),
+    seqTotalP50: p(
+      seq.map((s) => s.totalMs),
+      50,
+    ),
+    seqTtftP50: p(
+      seq.map((s) => s.ttftMs),
+      50,
+    ),
   };
 }
 
@@ -169,7 +198,12 @@ function bestOf(rounds: Row[]): Row {
   return { ...byRps, seqTotalP50: bySeq.seqTotalP50, seqTtftP50: bySeq.seqTtftP50 };
 }
 
-async function spawnReady(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+async function spawnReady(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     let out = '';
@@ -193,7 +227,11 @@ function installPortkey(): string {
   if (!existsSync(entry)) {
     mkdirSync(dir, { recursive: true });
     execFileSync('npm', ['init', '-y'], { cwd: dir, stdio: 'ignore' });
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', `@portkey-ai/gateway@${PORTKEY_VERSION}`], { cwd: dir, stdio: 'ignore', timeout: 300_000 });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', `@portkey-ai/gateway@${PORTKEY_VERSION}`], {
+      cwd: dir,
+      stdio: 'ignore',
+      timeout: 300_000,
+    });
   }
   return entry;
 }
@@ -208,7 +246,10 @@ const fmt = (r: Row) =>
   `${r.name.padEnd(11)} ${r.rps.toFixed(0).padStart(6)} req/s ${(r.tokensPerSec / 1000).toFixed(1).padStart(7)}k tok/s   ttft p50 ${r.ttftP50.toFixed(2)} p99 ${r.ttftP99.toFixed(2)} ms   total p50 ${r.totalP50.toFixed(2)} ms   seq ttft p50 ${r.seqTtftP50.toFixed(3)} total p50 ${r.seqTotalP50.toFixed(3)} ms`;
 
 // BENCH_TSX=1: run the servers under tsx instead.
-const compiled = process.env.BENCH_TSX === '1' ? undefined : compileForBench(['bench/chat-server.ts', 'bench/chat-floor-server.ts', 'bench/route-server.ts']);
+const compiled =
+  process.env.BENCH_TSX === '1'
+    ? undefined
+    : compileForBench(['bench/chat-server.ts', 'bench/chat-floor-server.ts', 'bench/route-server.ts']);
 const serverArgs = (entry: string, ...args: string[]) =>
   compiled ? [join(compiled, 'bench', `${entry}.js`), ...args] : ['--import', 'tsx', `bench/${entry}.ts`, ...args];
 
@@ -222,18 +263,33 @@ async function main(): Promise<void> {
     const fakeProc = await spawnReady(process.execPath, serverArgs('lib/fake-openai-stream', String(TOKENS)), {}, /URL (\S+)/);
     children.push(fakeProc.child);
     const fake = { url: fakeProc.match[1]! };
-    const sy = await spawnReady(process.execPath, serverArgs('chat-server'), { BENCH_UPSTREAM: fake.url, OPENAI_KEY: 'sk-bench', BENCH_KEY: KEY, BENCH_DATABASE_URL: db.url ?? '' }, /PORT (\d+)/);
+    const sy = await spawnReady(
+      process.execPath,
+      serverArgs('chat-server'),
+      { BENCH_UPSTREAM: fake.url, OPENAI_KEY: 'sk-bench', BENCH_KEY: KEY, BENCH_DATABASE_URL: db.url ?? '' },
+      /PORT (\d+)/,
+    );
     children.push(sy.child);
     const floor = await spawnReady(process.execPath, serverArgs('chat-floor-server'), { BENCH_UPSTREAM: fake.url }, /PORT (\d+)/);
     children.push(floor.child);
-    const echo = await spawnReady(process.execPath, serverArgs('route-server', 'echo'), { BENCH_REPLY_B64: Buffer.alloc(64).toString('base64') }, /PORT (\d+)/);
+    const echo = await spawnReady(
+      process.execPath,
+      serverArgs('route-server', 'echo'),
+      { BENCH_REPLY_B64: Buffer.alloc(64).toString('base64') },
+      /PORT (\d+)/,
+    );
     children.push(echo.child);
     let portkeyUrl: string | undefined;
     let portkeyNote = '';
     try {
       const entry = installPortkey();
       const port = 18787 + Math.floor(Math.random() * 1000);
-      const pk = await spawnReady(process.execPath, ['--import', join(ROOT, 'bench', 'lib', 'portkey-fetch-shim.mjs'), entry, `--port=${port}`, '--headless'], { NODE_ENV: 'production' }, /Ready for connections/);
+      const pk = await spawnReady(
+        process.execPath,
+        ['--import', join(ROOT, 'bench', 'lib', 'portkey-fetch-shim.mjs'), entry, `--port=${port}`, '--headless'],
+        { NODE_ENV: 'production' },
+        /Ready for connections/,
+      );
       children.push(pk.child);
       const url = `http://127.0.0.1:${port}/v1/chat/completions`;
       // Probe once: a gateway that installs but cannot serve this workload gets a row saying so.
@@ -246,7 +302,12 @@ async function main(): Promise<void> {
     // The messages Switchyard streams for this request, replayed by a bare grpc-js streaming
     // handler: the cost of one gRPC hop for this response shape, with no gateway behind it.
     const replies = await chatMessages(`127.0.0.1:${sy.match[1]}`);
-    const streamEcho = await spawnReady(process.execPath, serverArgs('route-server', 'stream-echo'), { BENCH_REPLIES_B64: replies.map((r) => r.toString('base64')).join(',') }, /PORT (\d+)/);
+    const streamEcho = await spawnReady(
+      process.execPath,
+      serverArgs('route-server', 'stream-echo'),
+      { BENCH_REPLIES_B64: replies.map((r) => r.toString('base64')).join(',') },
+      /PORT (\d+)/,
+    );
     children.push(streamEcho.child);
     const streamEchoClient = switchyardClient(`127.0.0.1:${streamEcho.match[1]}`);
     const syClient = switchyardClient(`127.0.0.1:${sy.match[1]}`);
@@ -261,7 +322,13 @@ async function main(): Promise<void> {
       clients.push(['portkey', () => sseClient(portkeyUrl!, headers)]);
     }
     const hopOnce = () =>
-      unaryLoad({ address: `127.0.0.1:${echo.match[1]}`, path: '/switchyard.v1.RouterService/Route', request: Buffer.alloc(64), concurrency: 1, durationMs: SEQ_MS });
+      unaryLoad({
+        address: `127.0.0.1:${echo.match[1]}`,
+        path: '/switchyard.v1.RouterService/Route',
+        request: Buffer.alloc(64),
+        concurrency: 1,
+        durationMs: SEQ_MS,
+      });
     for (const [, run] of clients) await load(run, CONCURRENCY, WARM_MS); // JIT, pools
     await hopOnce();
     await load(streamEchoClient.run, 1, SEQ_MS);
@@ -286,20 +353,31 @@ async function main(): Promise<void> {
 
     const [direct, s, pk] = [rows[0]!, rows[1]!, rows[2]];
     console.log(`Switchyard on ${db.label}; every Chat is recorded as a decision`);
-    console.log(`streaming chat, ${TOKENS} tokens per response; ${ROUNDS} interleaved rounds per row of concurrency ${CONCURRENCY} for ${DURATION_MS} ms, then sequential (concurrency 1) for ${SEQ_MS} ms; best round of each row`);
+    console.log(
+      `streaming chat, ${TOKENS} tokens per response; ${ROUNDS} interleaved rounds per row of concurrency ${CONCURRENCY} for ${DURATION_MS} ms, then sequential (concurrency 1) for ${SEQ_MS} ms; best round of each row`,
+    );
     for (const r of [...rows, floorRow]) console.log(fmt(r));
     if (!pk) console.log(`portkey     ${portkeyNote}`);
     const added = s.seqTotalP50 - direct.seqTotalP50 - hop.p50Ms;
     const addedTtft = s.seqTtftP50 - direct.seqTtftP50 - hop.p50Ms;
     const floorAdded = floorRow.seqTotalP50 - direct.seqTotalP50 - hop.p50Ms;
     console.log(`bare grpc-js echo p50 (one gRPC hop): ${hop.p50Ms.toFixed(3)} ms`);
-    console.log(`switchyard's own added latency, p50 at concurrency 1: total ${added.toFixed(3)} ms, time to first token ${addedTtft.toFixed(3)} ms (target ≤ 0.3 ms)`);
+    console.log(
+      `switchyard's own added latency, p50 at concurrency 1: total ${added.toFixed(3)} ms, time to first token ${addedTtft.toFixed(3)} ms (target ≤ 0.3 ms)`,
+    );
     const floorAddedTtft = floorRow.seqTtftP50 - direct.seqTtftP50 - hop.p50Ms;
-    console.log(`of which a logic-free grpc-js streaming gateway (floor row) adds ${floorAdded.toFixed(3)} ms (first token ${floorAddedTtft.toFixed(3)} ms); Switchyard's logic ${(s.seqTotalP50 - floorRow.seqTotalP50).toFixed(3)} ms (first token ${(s.seqTtftP50 - floorRow.seqTtftP50).toFixed(3)} ms)`);
+    console.log(
+      `of which a logic-free grpc-js streaming gateway (floor row) adds ${floorAdded.toFixed(3)} ms (first token ${floorAddedTtft.toFixed(3)} ms); Switchyard's logic ${(s.seqTotalP50 - floorRow.seqTotalP50).toFixed(3)} ms (first token ${(s.seqTtftP50 - floorRow.seqTtftP50).toFixed(3)} ms)`,
+    );
     const addedStream = s.seqTotalP50 - direct.seqTotalP50 - streamHop.total;
     const addedStreamTtft = s.seqTtftP50 - direct.seqTtftP50 - streamHop.ttft;
-    console.log(`bare grpc-js streaming echo of Switchyard's ${replies.length} messages p50: ${streamHop.total.toFixed(3)} ms (first delta ${streamHop.ttft.toFixed(3)} ms); with that as the hop, switchyard adds ${addedStream.toFixed(3)} ms (first token ${addedStreamTtft.toFixed(3)} ms)`);
-    if (pk) console.log(`switchyard / portkey: throughput ${(s.rps / pk.rps).toFixed(2)}× (target ≥ 5×), ttft p50 ${(pk.ttftP50 / s.ttftP50).toFixed(2)}× faster`);
+    console.log(
+      `bare grpc-js streaming echo of Switchyard's ${replies.length} messages p50: ${streamHop.total.toFixed(3)} ms (first delta ${streamHop.ttft.toFixed(3)} ms); with that as the hop, switchyard adds ${addedStream.toFixed(3)} ms (first token ${addedStreamTtft.toFixed(3)} ms)`,
+    );
+    if (pk)
+      console.log(
+        `switchyard / portkey: throughput ${(s.rps / pk.rps).toFixed(2)}× (target ≥ 5×), ttft p50 ${(pk.ttftP50 / s.ttftP50).toFixed(2)}× faster`,
+      );
     console.log(
       JSON.stringify({
         bench: 'chat',

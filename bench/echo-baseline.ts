@@ -2,7 +2,7 @@
 // No bridge, no protobuf-es, no HandlerContext: identity (de)serialisers and a handler that
 // answers with the request bytes. Use the same paths the real server serves (by default the
 // RouterService's Route), so the client side of a benchmark is identical for both.
-import * as grpc from "@grpc/grpc-js";
+import * as grpc from '@grpc/grpc-js';
 
 export interface EchoBaselineOptions {
   /** "host:port"; port 0 picks a free port. Default "127.0.0.1:0". */
@@ -23,14 +23,14 @@ export interface EchoBaseline {
 const identity = (b: Buffer): Buffer => b;
 
 export async function startEchoBaseline(options: EchoBaselineOptions = {}): Promise<EchoBaseline> {
-  const address = options.address ?? "127.0.0.1:0";
-  const unaryPaths = options.unaryPaths ?? ["/switchyard.v1.RouterService/Route"];
+  const address = options.address ?? '127.0.0.1:0';
+  const unaryPaths = options.unaryPaths ?? ['/switchyard.v1.RouterService/Route'];
   const streamPaths = options.streamPaths ?? [];
   const streamCount = options.streamCount ?? 10;
   const definition: grpc.ServiceDefinition<grpc.UntypedServiceImplementation> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
   const add = (path: string, responseStream: boolean, handler: grpc.UntypedHandleCall): void => {
-    const name = path.slice(path.lastIndexOf("/") + 1);
+    const name = path.slice(path.lastIndexOf('/') + 1);
     (definition as Record<string, grpc.MethodDefinition<Buffer, Buffer>>)[name] = {
       path,
       requestStream: false,
@@ -43,9 +43,7 @@ export async function startEchoBaseline(options: EchoBaselineOptions = {}): Prom
     implementation[name] = handler;
   };
   for (const path of unaryPaths) {
-    add(path, false, (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
-      cb(null, call.request),
-    );
+    add(path, false, (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, call.request));
   }
   for (const path of streamPaths) {
     add(path, true, (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
@@ -58,13 +56,11 @@ export async function startEchoBaseline(options: EchoBaselineOptions = {}): Prom
   const server = new grpc.Server();
   server.addService(definition, implementation);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   return {
     port,
-    address: `${address.slice(0, address.lastIndexOf(":"))}:${port}`,
+    address: `${address.slice(0, address.lastIndexOf(':'))}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.forceShutdown();

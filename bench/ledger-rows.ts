@@ -67,7 +67,11 @@ try {
   for (const [k, v] of Object.entries(results)) {
     const s = [...v].sort((a, b) => a - b);
     summary[k] = Math.round(s[Math.floor(s.length / 2)]!);
-    console.log(`${k.padEnd(20)} ${Math.round(s[s.length - 1]!).toString().padStart(11)} ${summary[k]!.toString().padStart(15)}`);
+    console.log(
+      `${k.padEnd(20)} ${Math.round(s[s.length - 1]!)
+        .toString()
+        .padStart(11)} ${summary[k]!.toString().padStart(15)}`,
+    );
   }
   console.log(JSON.stringify({ bench: 'ledger-rows', database: db.kind, medianRowsPerSecond: summary }));
 } finally {

@@ -156,7 +156,9 @@ async function main(): Promise<void> {
     // Consistency check of the run itself: every settled cost reached Postgres, nothing is held.
     const settled = BigInt(settledTotal) * COST;
     const consistent = rows[0]!.spent === settled && rows[0]!.leased === 0n;
-    console.log(`after the run: budget spend ${rows[0]!.spent} vs settled ${settled}; still leased ${rows[0]!.leased}: ${consistent ? 'consistent' : 'INCONSISTENT'}`);
+    console.log(
+      `after the run: budget spend ${rows[0]!.spent} vs settled ${settled}; still leased ${rows[0]!.leased}: ${consistent ? 'consistent' : 'INCONSISTENT'}`,
+    );
     console.log(
       JSON.stringify({
         bench: 'ledger',

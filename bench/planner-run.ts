@@ -36,7 +36,14 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
 const key = new Secret('bench');
 const spec = (id: string, kind: ProviderSpec['kind'], over: Partial<ProviderSpec> = {}): ProviderSpec => ({
-  id, kind, apiKey: key, regions: [], local: false, disabled: false, source: 'config', ...over,
+  id,
+  kind,
+  apiKey: key,
+  regions: [],
+  local: false,
+  disabled: false,
+  source: 'config',
+  ...over,
 });
 const providers: ProviderSpec[] = [
   spec('openai', 'openai'),
@@ -52,27 +59,58 @@ const providers: ProviderSpec[] = [
 
 const ALIASES = {
   smart: ['openai/gpt-4o', 'anthropic/claude-sonnet-4-5', 'gemini/gemini-2.5-pro', 'openai/gpt-4.1'],
-  fast: ['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5', 'gemini/gemini-2.5-flash', 'groq/llama-3.3-70b-versatile', 'mistral/mistral-large-latest', 'deepseek/deepseek-chat'],
+  fast: [
+    'openai/gpt-4o-mini',
+    'anthropic/claude-haiku-4-5',
+    'gemini/gemini-2.5-flash',
+    'groq/llama-3.3-70b-versatile',
+    'mistral/mistral-large-latest',
+    'deepseek/deepseek-chat',
+  ],
   private: ['ollama/llama3.1', 'openai/gpt-4.1-mini'],
 };
-const MODELS = ['smart', 'smart', 'fast', 'fast', 'private', 'gpt-4o-mini', 'anthropic/claude-sonnet-4-5', 'openrouter/anthropic/claude-sonnet-4'];
+const MODELS = [
+  'smart',
+  'smart',
+  'fast',
+  'fast',
+  'private',
+  'gpt-4o-mini',
+  'anthropic/claude-sonnet-4-5',
+  'openrouter/anthropic/claude-sonnet-4',
+];
 
 // Quality scores as an operator would set them (config models[].quality → catalog overrides).
 const qualities: Record<string, number> = {
-  'openai/gpt-4o': 85, 'anthropic/claude-sonnet-4-5': 92, 'gemini/gemini-2.5-pro': 90, 'openai/gpt-4.1': 88,
-  'openai/gpt-4o-mini': 70, 'anthropic/claude-haiku-4-5': 74, 'gemini/gemini-2.5-flash': 76,
+  'openai/gpt-4o': 85,
+  'anthropic/claude-sonnet-4-5': 92,
+  'gemini/gemini-2.5-pro': 90,
+  'openai/gpt-4.1': 88,
+  'openai/gpt-4o-mini': 70,
+  'anthropic/claude-haiku-4-5': 74,
+  'gemini/gemini-2.5-flash': 76,
 };
-const catalog = Catalog.fromEmbedded(Object.entries(qualities).map(([modelId, quality]) => ({ modelId, patch: {}, quality, source: 'config' as const })));
+const catalog = Catalog.fromEmbedded(
+  Object.entries(qualities).map(([modelId, quality]) => ({ modelId, patch: {}, quality, source: 'config' as const })),
+);
 
 // Platform policy + 100 tenant overlays, each narrowing it a different way.
-const platform: VersionedRules = { version: 3, rules: { ...EMPTY_RULES, deniedModels: ['openai/o1*'], maxRemoteSensitivity: 'confidential' } };
+const platform: VersionedRules = {
+  version: 3,
+  rules: { ...EMPTY_RULES, deniedModels: ['openai/o1*'], maxRemoteSensitivity: 'confidential' },
+};
 const tenantRules = (i: number): PolicyRules => {
   switch (i % 5) {
-    case 0: return { ...EMPTY_RULES, allowedProviders: ['openai', 'openai-eu', 'anthropic', 'ollama'] };
-    case 1: return { ...EMPTY_RULES, deniedProviders: ['openrouter', 'groq'] };
-    case 2: return { ...EMPTY_RULES, deniedModels: ['openai/gpt-4o', 'deepseek/*'], maxOutputTokens: 4096 };
-    case 3: return { ...EMPTY_RULES, maxPricePerMillionTokens: 20_000_000n, maxOutputTokens: 2048 };
-    default: return { ...EMPTY_RULES, allowedModels: ['openai/*', 'anthropic/*', 'gemini/*', 'groq/*', 'mistral/*', 'ollama/*', 'openrouter/*'] };
+    case 0:
+      return { ...EMPTY_RULES, allowedProviders: ['openai', 'openai-eu', 'anthropic', 'ollama'] };
+    case 1:
+      return { ...EMPTY_RULES, deniedProviders: ['openrouter', 'groq'] };
+    case 2:
+      return { ...EMPTY_RULES, deniedModels: ['openai/gpt-4o', 'deepseek/*'], maxOutputTokens: 4096 };
+    case 3:
+      return { ...EMPTY_RULES, maxPricePerMillionTokens: 20_000_000n, maxOutputTokens: 2048 };
+    default:
+      return { ...EMPTY_RULES, allowedModels: ['openai/*', 'anthropic/*', 'gemini/*', 'groq/*', 'mistral/*', 'ollama/*', 'openrouter/*'] };
   }
 };
 const tenantIds = Array.from({ length: TENANTS }, (_, i) => `t${String(i).padStart(3, '0')}`);
@@ -81,7 +119,11 @@ const policy = buildPolicySnapshot(platform, new Map(tenantIds.map((id, i) => [i
 const snap = buildSnapshot({
   catalog,
   providers,
-  aliases: Object.entries(ALIASES).map(([name, ts]) => ({ name, strategy: 'priority' as StrategyName, targets: ts.map((m, i) => ({ model: m, weight: 1 + i })) })),
+  aliases: Object.entries(ALIASES).map(([name, ts]) => ({
+    name,
+    strategy: 'priority' as StrategyName,
+    targets: ts.map((m, i) => ({ model: m, weight: 1 + i })),
+  })),
   policyVersion: policy.platform.version,
   policy,
 });
@@ -133,7 +175,13 @@ function request(strategy: StrategyName, i: number): PlanRequest {
   };
 }
 
-interface Stats { p50: number; p90: number; p99: number; max: number; mean: number }
+interface Stats {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
 function stats(ns: Float64Array): Stats {
   const s = Float64Array.from(ns).sort();
   const q = (f: number) => s[Math.min(s.length - 1, Math.floor(f * s.length))]! / 1000;
@@ -183,9 +231,14 @@ for (let i = 0; i < CALLS; i++) {
 const env = stats(envNs);
 
 const f = (x: number) => x.toFixed(1).padStart(8);
-console.log(`catalog ${catalog.size} models (${catalog.version}), ${providers.length} providers, ${policy.byTenant.size} tenant policies, ${health.snapshot().endpoints.size} endpoints with health`);
-console.log(`${'strategy'.padEnd(12)} ${'p50 µs'.padStart(8)} ${'p90 µs'.padStart(8)} ${'p99 µs'.padStart(8)} ${'max µs'.padStart(8)} ${'mean µs'.padStart(8)}  refused`);
-for (const [name, s, refused] of rows) console.log(`${name.padEnd(12)} ${f(s.p50)} ${f(s.p90)} ${f(s.p99)} ${f(s.max)} ${f(s.mean)}  ${refused}/${CALLS}`);
+console.log(
+  `catalog ${catalog.size} models (${catalog.version}), ${providers.length} providers, ${policy.byTenant.size} tenant policies, ${health.snapshot().endpoints.size} endpoints with health`,
+);
+console.log(
+  `${'strategy'.padEnd(12)} ${'p50 µs'.padStart(8)} ${'p90 µs'.padStart(8)} ${'p99 µs'.padStart(8)} ${'max µs'.padStart(8)} ${'mean µs'.padStart(8)}  refused`,
+);
+for (const [name, s, refused] of rows)
+  console.log(`${name.padEnd(12)} ${f(s.p50)} ${f(s.p90)} ${f(s.p99)} ${f(s.max)} ${f(s.mean)}  ${refused}/${CALLS}`);
 console.log(`${'all'.padEnd(12)} ${f(total.p50)} ${f(total.p90)} ${f(total.p99)} ${f(total.max)} ${f(total.mean)}`);
 console.log(`${'env (seed+health)'.padEnd(12)} ${f(env.p50)} ${f(env.p90)} ${f(env.p99)} ${f(env.max)} ${f(env.mean)}`);
 console.log(`plan() p99 ${total.p99.toFixed(1)} µs (target ≤ 50 µs: ${total.p99 <= 50 ? 'met' : 'NOT met'})`);

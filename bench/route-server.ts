@@ -11,7 +11,13 @@ const identity = (b: Buffer): Buffer => b;
 
 if (mode === 'switchyard') {
   const config = loadConfig(
-    { config: process.env.BENCH_CONFIG, grpcListen: '127.0.0.1:0', httpListen: '127.0.0.1:0', dataDir: 'memory://', databaseUrl: process.env.BENCH_DATABASE_URL || undefined },
+    {
+      config: process.env.BENCH_CONFIG,
+      grpcListen: '127.0.0.1:0',
+      httpListen: '127.0.0.1:0',
+      dataDir: 'memory://',
+      databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
+    },
     process.env,
   );
   const app = await startApp({ config, log: silentLogger });
@@ -33,7 +39,14 @@ if (mode === 'switchyard') {
   // messages decoded and encoded by grpc-js (protobufjs), a handler answering the same
   // RouteResponse content Switchyard answered. No bridge, no auth, no planning.
   const protoLoader = await import('@grpc/proto-loader');
-  const def = protoLoader.loadSync('switchyard/v1/router.proto', { includeDirs: ['proto'], keepCase: true, longs: String, enums: String, defaults: false, oneofs: true });
+  const def = protoLoader.loadSync('switchyard/v1/router.proto', {
+    includeDirs: ['proto'],
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: false,
+    oneofs: true,
+  });
   const pkg = grpc.loadPackageDefinition(def) as unknown as { switchyard: { v1: { RouterService: grpc.ServiceClientConstructor } } };
   const svc = pkg.switchyard.v1.RouterService.service;
   const reply = svc.Route!.responseDeserialize(Buffer.from(process.env.BENCH_REPLY_B64 ?? '', 'base64'));

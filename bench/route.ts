@@ -62,7 +62,10 @@ const request = Buffer.from(
   ),
 );
 
-async function spawnServer(mode: 'switchyard' | 'echo' | 'grpc-service', env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; address: string }> {
+async function spawnServer(
+  mode: 'switchyard' | 'echo' | 'grpc-service',
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; address: string }> {
   const child = spawn(process.execPath, SERVER_ARGS(mode), {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -103,7 +106,9 @@ async function main(): Promise<void> {
     unaryLoad({ address, path: PATH, request, metadata, concurrency, durationMs });
   try {
     console.log(`Switchyard on ${db.label}; every Route is recorded as a decision`);
-    console.log(`Route over gRPC: request ${request.length} B, response ${reply.length} B, concurrency ${CONCURRENCY}, ${ROUNDS}×${DURATION_MS} ms each, interleaved`);
+    console.log(
+      `Route over gRPC: request ${request.length} B, response ${reply.length} B, concurrency ${CONCURRENCY}, ${ROUNDS}×${DURATION_MS} ms each, interleaved`,
+    );
     for (const a of [sy.address, bare.address, echo.address]) await load(a, CONCURRENCY, WARM_MS); // JIT, connections
     const runs = { sy: [] as LoadResult[], bare: [] as LoadResult[], echo: [] as LoadResult[] };
     for (let i = 0; i < ROUNDS; i++) {
@@ -127,7 +132,9 @@ async function main(): Promise<void> {
     const ratio = s.rps / b.rps;
     console.log(`throughput switchyard / bare grpc-js: ${(ratio * 100).toFixed(1)}% (target ≥ 70%)`);
     console.log(`throughput switchyard / byte echo:    ${((s.rps / e.rps) * 100).toFixed(1)}%`);
-    console.log(`added p50 at concurrency 1 vs bare grpc-js: ${(s1.p50Ms - b1.p50Ms).toFixed(3)} ms; vs byte echo: ${(s1.p50Ms - e1.p50Ms).toFixed(3)} ms`);
+    console.log(
+      `added p50 at concurrency 1 vs bare grpc-js: ${(s1.p50Ms - b1.p50Ms).toFixed(3)} ms; vs byte echo: ${(s1.p50Ms - e1.p50Ms).toFixed(3)} ms`,
+    );
     console.log(
       JSON.stringify({
         bench: 'route',

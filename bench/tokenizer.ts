@@ -38,9 +38,30 @@ function measure(label: string, make: () => EstimableMessage[], f: (m: Estimable
 
 console.log(`o200k_base encoder built in ${loadMs.toFixed(0)} ms`);
 const out: Record<string, number> = {};
-for (const [name, chars] of [['short (300 chars)', 300], ['20 KB', 20_000]] as const) {
-  out[`heuristic ${name}`] = measure(`chars/4 heuristic, ${name}`, () => prompt(chars, false), (m) => estimateInputTokens(m));
-  out[`o200k repeat ${name}`] = measure(`o200k_base, ${name}, repeated prompt`, () => prompt(chars, false), (m) => countInputTokens(m, 'o200k_base'));
-  out[`o200k fresh ${name}`] = measure(`o200k_base, ${name}, unseen words`, () => prompt(chars, true), (m) => countInputTokens(m, 'o200k_base'));
+for (const [name, chars] of [
+  ['short (300 chars)', 300],
+  ['20 KB', 20_000],
+] as const) {
+  out[`heuristic ${name}`] = measure(
+    `chars/4 heuristic, ${name}`,
+    () => prompt(chars, false),
+    (m) => estimateInputTokens(m),
+  );
+  out[`o200k repeat ${name}`] = measure(
+    `o200k_base, ${name}, repeated prompt`,
+    () => prompt(chars, false),
+    (m) => countInputTokens(m, 'o200k_base'),
+  );
+  out[`o200k fresh ${name}`] = measure(
+    `o200k_base, ${name}, unseen words`,
+    () => prompt(chars, true),
+    (m) => countInputTokens(m, 'o200k_base'),
+  );
 }
-console.log(JSON.stringify({ bench: 'tokenizer', loadMs: Math.round(loadMs), microsecondsPerCall: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Math.round(v * 10) / 10])) }));
+console.log(
+  JSON.stringify({
+    bench: 'tokenizer',
+    loadMs: Math.round(loadMs),
+    microsecondsPerCall: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Math.round(v * 10) / 10])),
+  }),
+);

@@ -14,7 +14,12 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export function compileForBench(entries: string[]): string {
   const out = join(ROOT, 'node_modules', '.cache', 'switchyard-bench');
   rmSync(out, { recursive: true, force: true });
-  const files = [...walk(join(ROOT, 'src')), ...walk(join(ROOT, 'gen')), ...walk(join(ROOT, 'bench')), ...entries.map((e) => join(ROOT, e))];
+  const files = [
+    ...walk(join(ROOT, 'src')),
+    ...walk(join(ROOT, 'gen')),
+    ...walk(join(ROOT, 'bench')),
+    ...entries.map((e) => join(ROOT, e)),
+  ];
   for (const file of new Set(files)) {
     const js = ts.transpileModule(readFileSync(file, 'utf8'), {
       fileName: file,

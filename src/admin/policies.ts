@@ -3,13 +3,7 @@
 // seeding from the config file. The planner itself only sees PolicySnapshot (routing/policy.ts).
 import type { ResolvedConfig } from '../config/load.js';
 import { invalidField } from '../errors.js';
-import {
-  buildPolicySnapshot,
-  EMPTY_RULES,
-  type PolicyRules,
-  type PolicySnapshot,
-  type VersionedRules,
-} from '../routing/policy.js';
+import { buildPolicySnapshot, EMPTY_RULES, type PolicyRules, type PolicySnapshot, type VersionedRules } from '../routing/policy.js';
 import type { Db, Queryable } from '../store/db.js';
 import { NotFoundError } from '../store/errors.js';
 import { getPolicyVersion, isTombstone, listLatestPolicies, seedPolicy, tenantScope, type Policy } from '../store/repos/policies.js';
@@ -43,7 +37,11 @@ export function rulesToBody(r: PolicyRules, source: PolicySource): { source: Pol
 
 /** Providers and their keys in a stable order, so an unchanged config seeds no new version. */
 function sortedOptionKeys(m: Readonly<Record<string, readonly string[]>>): Record<string, string[]> {
-  return Object.fromEntries(Object.keys(m).sort().map((p) => [p, [...new Set(m[p])].sort()]));
+  return Object.fromEntries(
+    Object.keys(m)
+      .sort()
+      .map((p) => [p, [...new Set(m[p])].sort()]),
+  );
 }
 
 function optionKeysFromBody(v: unknown): Record<string, string[]> | undefined {

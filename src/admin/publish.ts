@@ -16,15 +16,7 @@ import { notify, type Queryable } from '../store/db.js';
 export const CONFIG_CHANNEL = 'switchyard_config';
 
 /** What changed: the store's entity names. Sent as the CONFIG_CHANNEL payload. */
-export type ChangeKind =
-  | 'tenant'
-  | 'api_key'
-  | 'provider'
-  | 'model_override'
-  | 'alias'
-  | 'route_rule'
-  | 'budget'
-  | 'policy';
+export type ChangeKind = 'tenant' | 'api_key' | 'provider' | 'model_override' | 'alias' | 'route_rule' | 'budget' | 'policy';
 
 interface Effects {
   /** Rebuild this replica's routing state. */

@@ -21,7 +21,7 @@ export async function queryUsage(d: AdminDeps, query: UsageQuery, caller: UsageC
   if (!caller.admin) {
     // A tenant key sees its own usage only, whatever it asks for.
     if (tenant !== undefined && tenant !== caller.tenant) {
-      throw new SwitchyardError('permission_denied', 'a tenant key may query only its own tenant\'s usage', {
+      throw new SwitchyardError('permission_denied', "a tenant key may query only its own tenant's usage", {
         reason: 'OTHER_TENANT',
         metadata: { tenant },
       });

@@ -38,10 +38,5 @@ export class AdapterRegistry {
 }
 
 function sameEndpoint(a: ProviderSpec, b: ProviderSpec): boolean {
-  return (
-    a.kind === b.kind &&
-    a.baseUrl === b.baseUrl &&
-    a.preset === b.preset &&
-    a.apiKey?.reveal() === b.apiKey?.reveal()
-  );
+  return a.kind === b.kind && a.baseUrl === b.baseUrl && a.preset === b.preset && a.apiKey?.reveal() === b.apiKey?.reveal();
 }

@@ -66,11 +66,13 @@ export async function startApp(opts: AppOptions): Promise<App> {
   useNodeTextEncoding();
   const env = opts.env ?? process.env;
   const log = opts.log ?? createLogger();
-  const db = opts.db ?? (await openDb({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    onBackgroundError: (err) => log.warn('database background error', { error: err }),
-  }));
+  const db =
+    opts.db ??
+    (await openDb({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      onBackgroundError: (err) => log.warn('database background error', { error: err }),
+    }));
   const ownsDb = !opts.db;
   try {
     const t0 = Date.now();
@@ -122,7 +124,11 @@ export async function startApp(opts: AppOptions): Promise<App> {
     const backstop = setInterval(reloadQuietly, RELOAD_BACKSTOP_MS).unref();
 
     const logError = (message: string, err: unknown) => log.error(message, { error: err });
-    const router = guard(RouterService, routerService(state, { maxMessageBytes: config.maxMessageBytes }), { auth, log: logError, pending: ROUTER_PENDING });
+    const router = guard(RouterService, routerService(state, { maxMessageBytes: config.maxMessageBytes }), {
+      auth,
+      log: logError,
+      pending: ROUTER_PENDING,
+    });
     const admin = guard(AdminService, adminService(adminDeps({ db, state, vault, auth, env })), {
       auth,
       tenantMethods: TENANT_ADMIN_METHODS,

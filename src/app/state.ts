@@ -238,11 +238,26 @@ export class RuntimeState implements CallDeps {
     ];
     // Config rules first: at equal specificity the first configured wins.
     const routes: RouteRuleDef[] = [
-      ...this.config.routes.map((r, i) => ({ id: `config:${i}`, tenant: r.tenant, workerId: r.worker_id, taskType: r.task_type, target: r.target, strategy: r.strategy })),
+      ...this.config.routes.map((r, i) => ({
+        id: `config:${i}`,
+        tenant: r.tenant,
+        workerId: r.worker_id,
+        taskType: r.task_type,
+        target: r.target,
+        strategy: r.strategy,
+      })),
       ...adminRoutes,
     ];
     // Each request's own policy version is effectiveFor(snap, tenant).version (routing/policy.ts).
-    const snap = buildSnapshot({ catalog, providers, aliases, routes, policyVersion: policy?.platform.version ?? 'platform:0', policy, tuning: this.config.tuning });
+    const snap = buildSnapshot({
+      catalog,
+      providers,
+      aliases,
+      routes,
+      policyVersion: policy?.platform.version ?? 'platform:0',
+      policy,
+      tuning: this.config.tuning,
+    });
     this.adapters.update(providers);
     return { ...snap, providers };
   }

@@ -251,7 +251,10 @@ export class EscrowEngine implements SettleSink {
   #addLeaseless(d: LeaseDelta): void {
     const key = leaseKey(d.budgetId, d.periodStart);
     const prev = this.#leaseless.get(key);
-    this.#leaseless.set(key, prev ? { ...prev, consumed: prev.consumed + d.consumed, overage: prev.overage + d.overage } : { ...d, leaseId: '' });
+    this.#leaseless.set(
+      key,
+      prev ? { ...prev, consumed: prev.consumed + d.consumed, overage: prev.overage + d.overage } : { ...d, leaseId: '' },
+    );
   }
 
   /** Leases as a test or the bench sees them. */

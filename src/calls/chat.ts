@@ -14,12 +14,21 @@ import type { Caller } from './caller.js';
 import { estimableMessages, fitToModel, type ChatIntent } from './chat-intent.js';
 import { decisionRecord } from './decision-record.js';
 import type { CallDeps } from './deps.js';
+import type { Reservation } from '../budget/escrow.js';
 import { reserveFor, settleCall, worstCase } from './metering.js';
 import { planCall } from './plan-call.js';
 
 /** What a Chat streams: the executor's events, with the decision id and the priced usage. */
 export type ChatCallEvent =
-  | { type: 'route'; provider: string; model: string; upstreamModel: string; attempt: number; dropped: readonly string[]; decisionId: string }
+  | {
+      type: 'route';
+      provider: string;
+      model: string;
+      upstreamModel: string;
+      attempt: number;
+      dropped: readonly string[];
+      decisionId: string;
+    }
   | { type: 'usage'; usage: Usage; cost: bigint; estimated: boolean }
   | Exclude<ExecEvent, { type: 'route' | 'usage' }>;
 
@@ -53,10 +62,16 @@ export async function* runChat(intent: ChatIntent, caller: Caller, deps: CallDep
   // first token; it keeps the time of the plan.
   const recordOf = (outcome: unknown) => decisionRecord('Chat', planned, caller, intent.context, outcome);
   const startedAt = Date.now();
-  let reservation;
+  let reservation: Reservation | undefined;
   try {
     if (body.providerOptions) {
-      const violations = providerOptionViolations(body.providerOptions, body, p.candidates, (id) => deps.executor.adapterFor(id)?.ownedOptions, policy);
+      const violations = providerOptionViolations(
+        body.providerOptions,
+        body,
+        p.candidates,
+        (id) => deps.executor.adapterFor(id)?.ownedOptions,
+        policy,
+      );
       if (violations.length > 0) throw invalidFields(violations);
     }
     reservation = await reserveFor(deps.money, caller, intent.context.workerId, worstCase(p.candidates));
@@ -71,10 +86,17 @@ export async function* runChat(intent: ChatIntent, caller: Caller, deps: CallDep
     byEndpoint.set(endpointKey(cand.provider, cand.model.id), cand);
     const { body: fitted, dropped } = fitToModel(body, cand.model);
     // A policy max_output_tokens caps an uncapped call at the budget the planner estimated.
-    const options = policy.maxOutputTokens > 0 && fitted.options.maxOutputTokens === undefined
-      ? { ...fitted.options, maxOutputTokens: cand.estimate.maxOutputTokens }
-      : fitted.options;
-    const call = { messages: fitted.messages, options, tools: fitted.tools, toolChoice: fitted.toolChoice, providerOptions: fitted.providerOptions };
+    const options =
+      policy.maxOutputTokens > 0 && fitted.options.maxOutputTokens === undefined
+        ? { ...fitted.options, maxOutputTokens: cand.estimate.maxOutputTokens }
+        : fitted.options;
+    const call = {
+      messages: fitted.messages,
+      options,
+      tools: fitted.tools,
+      toolChoice: fitted.toolChoice,
+      providerOptions: fitted.providerOptions,
+    };
     return { call, dropped: unsupported === 'ignore' ? [] : dropped };
   };
 
@@ -116,7 +138,14 @@ export async function* runChat(intent: ChatIntent, caller: Caller, deps: CallDep
           break;
         }
         case 'attempt_failed':
-          attempts.push({ attempt: e.attempt, provider: e.provider, model: e.model, failed: e.error.kind, message: e.error.message, retrying: e.retrying });
+          attempts.push({
+            attempt: e.attempt,
+            provider: e.provider,
+            model: e.model,
+            failed: e.error.kind,
+            message: e.error.message,
+            retrying: e.retrying,
+          });
           yield e;
           break;
         case 'finish':

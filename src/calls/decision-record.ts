@@ -13,7 +13,13 @@ export function decisionRecord(
   context: CallContext,
   outcome?: unknown,
 ): DecisionRow {
-  const stored = { requestId: context.requestId, workerId: context.workerId, taskType: context.taskType, region: context.region, labels: context.labels };
+  const stored = {
+    requestId: context.requestId,
+    workerId: context.workerId,
+    taskType: context.taskType,
+    region: context.region,
+    labels: context.labels,
+  };
   return {
     id: planned.decisionId,
     tenantId: caller.tenant,

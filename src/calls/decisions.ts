@@ -44,5 +44,8 @@ export async function getDecision(
     snap = { ...snap, policy, policyVersion: policy.platform.version };
   }
   const r = replay({ inputs, plan: planFromRecord(row.plan), catalogVersion: row.catalogVersion, policyVersion: row.policyVersion }, snap);
-  return { decision: row, replay: { identical: r.identical, differences: r.differences, policyVersion: effectiveFor(snap, tenant).version } };
+  return {
+    decision: row,
+    replay: { identical: r.identical, differences: r.differences, policyVersion: effectiveFor(snap, tenant).version },
+  };
 }

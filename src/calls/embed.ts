@@ -6,6 +6,7 @@ import type { Caller } from './caller.js';
 import type { CallControl } from './chat.js';
 import { decisionRecord } from './decision-record.js';
 import type { CallDeps } from './deps.js';
+import type { Reservation } from '../budget/escrow.js';
 import { reserveFor, settleCall, worstCase, type CallOutcome } from './metering.js';
 import { planCall, type CallContext } from './plan-call.js';
 
@@ -32,9 +33,10 @@ export interface EmbedOutcome {
 }
 
 export async function runEmbed(intent: EmbedIntent, caller: Caller, deps: CallDeps, control: CallControl): Promise<EmbedOutcome> {
-  const requirements: Requirements = intent.dimensions > 0
-    ? { ...intent.requirements, capabilities: [...intent.requirements.capabilities, 'embedding_dimensions'] }
-    : intent.requirements;
+  const requirements: Requirements =
+    intent.dimensions > 0
+      ? { ...intent.requirements, capabilities: [...intent.requirements.capabilities, 'embedding_dimensions'] }
+      : intent.requirements;
   const planned = planCall(
     { model: intent.model, kind: 'embedding', input: { texts: intent.inputs }, maxOutputTokens: 0, requirements, context: intent.context },
     caller,
@@ -56,14 +58,14 @@ export async function runEmbed(intent: EmbedIntent, caller: Caller, deps: CallDe
     firstTokenAt: undefined,
     priceVersion: planned.snap.catalog.version,
   };
-  let reservation;
+  let reservation: Reservation | undefined;
   try {
     reservation = await reserveFor(deps.money, caller, intent.context.workerId, worstCase(p.candidates));
   } catch (err) {
     record({ refused: (err as Error).message });
     throw err;
   }
-  let executed;
+  let executed: Awaited<ReturnType<typeof executeEmbed>>;
   try {
     executed = await executeEmbed(
       p.candidates,
@@ -76,7 +78,13 @@ export async function runEmbed(intent: EmbedIntent, caller: Caller, deps: CallDe
     const cancelled = control.signal.aborted;
     // A cancelled embedding may have reached the upstream: charge its input (estimated) at
     // the first candidate's prices. A failed one was not billed.
-    settleCall(deps.money, reservation, { ...base, candidate: cancelled ? p.candidates[0] : undefined, usage: undefined, status: cancelled ? 'cancelled' : 'error', attempts: 0 });
+    settleCall(deps.money, reservation, {
+      ...base,
+      candidate: cancelled ? p.candidates[0] : undefined,
+      usage: undefined,
+      status: cancelled ? 'cancelled' : 'error',
+      attempts: 0,
+    });
     record({ error: (err as Error).message, kind: (err as { kind?: string }).kind });
     throw err;
   }
@@ -92,5 +100,13 @@ export async function runEmbed(intent: EmbedIntent, caller: Caller, deps: CallDe
     status: 'ok',
     attempts: executed.attempts,
   });
-  return { vectors: result.vectors, provider: candidate.provider, model: candidate.model.id, inputTokens: tokens, cost, estimated, decisionId };
+  return {
+    vectors: result.vectors,
+    provider: candidate.provider,
+    model: candidate.model.id,
+    inputTokens: tokens,
+    cost,
+    estimated,
+    decisionId,
+  };
 }

@@ -24,7 +24,14 @@ export interface CallContext {
   sensitivity: Sensitivity;
 }
 
-export const NO_CONTEXT: CallContext = Object.freeze({ requestId: '', workerId: '', taskType: '', region: '', labels: Object.freeze({}), sensitivity: 'unspecified' });
+export const NO_CONTEXT: CallContext = Object.freeze({
+  requestId: '',
+  workerId: '',
+  taskType: '',
+  region: '',
+  labels: Object.freeze({}),
+  sensitivity: 'unspecified',
+});
 
 export interface PlanIntent {
   /** A model id, a bare upstream name or an alias; "" when a route rule chooses. */
@@ -68,7 +75,8 @@ export function planCall(intent: PlanIntent, caller: Caller, deps: CallDeps): Pl
   }
   // The tokenizer of the model the request resolves to (tiktoken for OpenAI's, else the heuristic).
   const encoding = encodingForRequest(snap, intent.model, who);
-  const input = 'messages' in intent.input ? countInputTokens(intent.input.messages, encoding) : countTextTokens(intent.input.texts, encoding);
+  const input =
+    'messages' in intent.input ? countInputTokens(intent.input.messages, encoding) : countTextTokens(intent.input.texts, encoding);
   const request: PlanRequest = {
     model: intent.model,
     ...who,
@@ -89,7 +97,10 @@ export function planCall(intent: PlanIntent, caller: Caller, deps: CallDeps): Pl
  * Privacy labels as planner inputs (routing/privacy.ts): the raised sensitivity,
  * local_required, and the capabilities the modalities need (added to `requirements`).
  */
-function privacyOf(ctx: CallContext, requirements: Requirements): { sensitivity: Sensitivity; localRequired?: true; requirements: Requirements } {
+function privacyOf(
+  ctx: CallContext,
+  requirements: Requirements,
+): { sensitivity: Sensitivity; localRequired?: true; requirements: Requirements } {
   if (Object.keys(ctx.labels).length === 0) return { sensitivity: ctx.sensitivity, requirements };
   const p = privacyFromLabels(ctx.labels, ctx.sensitivity);
   const missing = p.capabilities.filter((c) => !requirements.capabilities.includes(c));

@@ -16,5 +16,10 @@ export interface RouteOutcome {
 export function route(intent: PlanIntent, caller: Caller, deps: CallDeps): RouteOutcome {
   const planned = planCall(intent, caller, deps);
   deps.decisions.record(decisionRecord('Route', planned, caller, intent.context));
-  return { decisionId: planned.decisionId, plan: planned.plan, policyVersion: planned.policy.version, catalogVersion: planned.snap.catalog.version };
+  return {
+    decisionId: planned.decisionId,
+    plan: planned.plan,
+    policyVersion: planned.policy.version,
+    catalogVersion: planned.snap.catalog.version,
+  };
 }

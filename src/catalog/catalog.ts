@@ -18,7 +18,17 @@ export type { ModelOverride } from './overrides.js';
  * every direct vendor: it is a reseller, and the direct route is cheaper and has fewer hops.
  */
 export const DEFAULT_VENDOR_ORDER: readonly string[] = [
-  'openai', 'anthropic', 'gemini', 'mistral', 'deepseek', 'xai', 'groq', 'together', 'fireworks', 'huggingface', 'ollama',
+  'openai',
+  'anthropic',
+  'gemini',
+  'mistral',
+  'deepseek',
+  'xai',
+  'groq',
+  'together',
+  'fireworks',
+  'huggingface',
+  'ollama',
 ];
 const RESELLER = 'openrouter';
 
@@ -102,9 +112,7 @@ export class Catalog {
     const base = options.baseVersion ?? 'custom';
     this.version = overrides.length > 0 ? `${base}+${overridesHash(overrides)}` : base;
     this.qualities = quality;
-    this.rows = effective
-      .map((entry) => ({ entry, lowerId: entry.id.toLowerCase(), caps: new Set(entry.capabilities) }))
-      .sort(byId);
+    this.rows = effective.map((entry) => ({ entry, lowerId: entry.id.toLowerCase(), caps: new Set(entry.capabilities) })).sort(byId);
     for (const row of this.rows) {
       const e = row.entry;
       this.index.set(e.id, e);
@@ -164,11 +172,12 @@ export class Catalog {
     const filterHash = hashFilter(filter);
     const after = pageToken === '' ? undefined : decodeToken(pageToken, filterHash);
     const match = compileFilter(filter);
-    const base = filter.vendor !== undefined && filter.vendor !== ''
-      ? (this.rowsByVendor.get(filter.vendor) ?? [])
-      : filter.kind
-        ? (this.rowsByKind.get(filter.kind) ?? [])
-        : this.rows;
+    const base =
+      filter.vendor !== undefined && filter.vendor !== ''
+        ? (this.rowsByVendor.get(filter.vendor) ?? [])
+        : filter.kind
+          ? (this.rowsByKind.get(filter.kind) ?? [])
+          : this.rows;
     const start = after === undefined ? 0 : firstAfter(base, after);
     const models: ModelEntry[] = [];
     let total = 0;

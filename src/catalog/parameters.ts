@@ -61,7 +61,16 @@ const OPENROUTER_PREFIX_FAMILY: Record<string, Family> = {
   'x-ai': 'xai',
 };
 const DIRECT_FAMILIES: ReadonlySet<string> = new Set([
-  'openai', 'anthropic', 'gemini', 'mistral', 'deepseek', 'xai', 'ollama', 'groq', 'together', 'fireworks',
+  'openai',
+  'anthropic',
+  'gemini',
+  'mistral',
+  'deepseek',
+  'xai',
+  'ollama',
+  'groq',
+  'together',
+  'fireworks',
 ]);
 
 export function modelFamily(vendor: string, upstreamModel: string): Family {
@@ -228,15 +237,12 @@ function capabilityDriven(input: ParameterRuleInput, family: Family): Partial12 
     out.tool_choice = unsupported('no tool calling');
   }
   const formats = [...(caps.has('json_output') ? ['json_object'] : []), ...(caps.has('json_schema') ? ['json_schema'] : [])];
-  out.response_format =
-    formats.length > 0 ? mutable({ allowedValues: ['text', ...formats] }) : unsupported('no JSON output mode');
+  out.response_format = formats.length > 0 ? mutable({ allowedValues: ['text', ...formats] }) : unsupported('no JSON output mode');
   if (!caps.has('reasoning')) out.reasoning_effort = unsupported('not a reasoning model');
   else {
     const levels = effortLevels(input, family);
     const def = input.openRouter?.defaultEffort;
-    out.reasoning_effort = levels
-      ? mutable({ allowedValues: levels, ...(def && levels.includes(def) ? { default: def } : {}) })
-      : OPAQUE;
+    out.reasoning_effort = levels ? mutable({ allowedValues: levels, ...(def && levels.includes(def) ? { default: def } : {}) }) : OPAQUE;
   }
   return out;
 }

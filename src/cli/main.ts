@@ -7,7 +7,7 @@ import { modelsList, modelsShow, routeCommand } from './offline.js';
 import { serveCommand } from './serve.js';
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
   } catch (err) {

@@ -38,13 +38,7 @@ export async function modelsList(flags: ConfigFlags, v: CliValues): Promise<numb
     process.stdout.write(json(page) + '\n');
     return 0;
   }
-  const rows = page.models.map((m) => [
-    m.id,
-    m.kind,
-    String(m.contextWindow || '?'),
-    pico(m.pricing.input),
-    pico(m.pricing.output),
-  ]);
+  const rows = page.models.map((m) => [m.id, m.kind, String(m.contextWindow || '?'), pico(m.pricing.input), pico(m.pricing.output)]);
   printTable(['ID', 'KIND', 'CONTEXT', 'IN pUSD/tok', 'OUT pUSD/tok'], rows);
   process.stdout.write(`${page.models.length} of ${page.total} models${page.nextPageToken ? ' (more: raise --limit)' : ''}\n`);
   return 0;
@@ -82,7 +76,9 @@ export async function routeCommand(flags: ConfigFlags, v: CliValues): Promise<nu
     snap,
   );
   if (v.json) {
-    process.stdout.write(json({ ...p, candidates: p.candidates.map((c) => ({ provider: c.provider, model: c.model.id, estimate: c.estimate })) }) + '\n');
+    process.stdout.write(
+      json({ ...p, candidates: p.candidates.map((c) => ({ provider: c.provider, model: c.model.id, estimate: c.estimate })) }) + '\n',
+    );
     return 0;
   }
   process.stdout.write(`resolved ${p.resolved} (strategy ${p.strategy})\n`);
@@ -96,6 +92,10 @@ export async function routeCommand(flags: ConfigFlags, v: CliValues): Promise<nu
 
 function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   process.stdout.write([line(header), ...rows.map(line)].join('\n') + '\n');
 }

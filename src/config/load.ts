@@ -135,28 +135,37 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
         apiKey: p.api_key_env && env[p.api_key_env] ? new Secret(env[p.api_key_env]!) : undefined,
         preset: p.preset,
         regions: p.regions,
-        local: p.local ?? (p.kind === 'ollama'),
+        local: p.local ?? p.kind === 'ollama',
         disabled: p.disabled,
         ...(p.max_sensitivity ? { maxSensitivity: p.max_sensitivity } : {}),
         source: 'config' as const,
       }))
     : detectProviders(env);
-  assertUnique(providers.map((p) => p.id), 'providers', configPath);
+  assertUnique(
+    providers.map((p) => p.id),
+    'providers',
+    configPath,
+  );
 
   const keys: KeySpec[] = [];
-  file.tenants.forEach((t, ti) =>
+  file.tenants.forEach((t, ti) => {
     t.keys.forEach((k, ki) => {
-      if (k.key_sha256) return keys.push({ tenant: t.id, name: k.name, hash: k.key_sha256 });
+      if (k.key_sha256) {
+        keys.push({ tenant: t.id, name: k.name, hash: k.key_sha256 });
+        return;
+      }
       const value = env[k.key_env!];
       if (!value) {
-        throw new ConfigError(
-          `${configPath}: tenants[${ti}].keys[${ki}].key_env: environment variable ${k.key_env} is not set`,
-        );
+        throw new ConfigError(`${configPath}: tenants[${ti}].keys[${ki}].key_env: environment variable ${k.key_env} is not set`);
       }
       keys.push({ tenant: t.id, name: k.name, hash: sha256Hex(value) });
-    }),
+    });
+  });
+  assertUnique(
+    file.tenants.map((t) => t.id),
+    'tenants',
+    configPath,
   );
-  assertUnique(file.tenants.map((t) => t.id), 'tenants', configPath);
 
   const maxMessageBytes = file.server.max_message_bytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   return {

@@ -10,15 +10,7 @@
 // platform's, owned provider option keys) are checked by routing/policy-config.ts.
 import { z } from 'zod';
 
-export const PROVIDER_KINDS = [
-  'openai',
-  'anthropic',
-  'gemini',
-  'openrouter',
-  'ollama',
-  'openai_compatible',
-  'huggingface',
-] as const;
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'openrouter', 'ollama', 'openai_compatible', 'huggingface'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 /** The strategies routing implements (routing/types.ts STRATEGIES), as the file spells them. */
@@ -70,9 +62,7 @@ const modelSchema = z.strictObject({
   display_name: z.string().optional(),
   context_window: z.number().int().nonnegative().optional(),
   max_output_tokens: z.number().int().nonnegative().optional(),
-  pricing: z
-    .strictObject({ input: pico.optional(), output: pico.optional(), cached_input: pico.optional() })
-    .optional(),
+  pricing: z.strictObject({ input: pico.optional(), output: pico.optional(), cached_input: pico.optional() }).optional(),
   capabilities: z.array(z.enum(CAPABILITIES)).optional(),
   embedding_dimensions: z.number().int().nonnegative().optional(),
   regions: z.array(z.string()).optional(),
@@ -82,7 +72,10 @@ const modelSchema = z.strictObject({
 });
 
 const aliasTarget = z.union([
-  z.string().min(1).transform((model) => ({ model, weight: 1 })),
+  z
+    .string()
+    .min(1)
+    .transform((model) => ({ model, weight: 1 })),
   z.strictObject({ model: z.string().min(1), weight: z.number().int().positive().default(1) }),
 ]);
 
@@ -122,7 +115,10 @@ const keySchema = z
   .strictObject({
     name: z.string().default(''),
     key_env: envName.optional(),
-    key_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'lowercase hex sha256').optional(),
+    key_sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'lowercase hex sha256')
+      .optional(),
   })
   .refine((k) => (k.key_env ? 1 : 0) + (k.key_sha256 ? 1 : 0) === 1, {
     message: 'exactly one of key_env or key_sha256',
@@ -170,7 +166,10 @@ const budgetSchema = z
     worker_id: z.string().min(1).optional(),
     period: z.enum(['day', 'month', 'total']),
     limit: pico.optional(),
-    limit_usd: z.string().regex(/^\d+(\.\d{1,12})?$/, 'a decimal string with at most 12 decimals, e.g. "25.50"').optional(),
+    limit_usd: z
+      .string()
+      .regex(/^\d+(\.\d{1,12})?$/, 'a decimal string with at most 12 decimals, e.g. "25.50"')
+      .optional(),
   })
   .superRefine((b, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -181,7 +180,11 @@ const budgetSchema = z
   .transform((b, ctx) => {
     const limit = b.limit ?? usdToPico(b.limit_usd ?? '0');
     if (limit > MAX_PICO) {
-      ctx.addIssue({ code: 'custom', path: [b.limit === undefined ? 'limit_usd' : 'limit'], message: 'exceeds the largest amount an int64 of pico-USD holds' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [b.limit === undefined ? 'limit_usd' : 'limit'],
+        message: 'exceeds the largest amount an int64 of pico-USD holds',
+      });
       return z.NEVER;
     }
     return { tenant: b.tenant, scope: b.scope, apiKey: b.api_key ?? '', workerId: b.worker_id ?? '', period: b.period, limit };

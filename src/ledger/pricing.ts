@@ -12,7 +12,11 @@ export interface TokenCounts {
 export function costOf(pricing: Pricing, usage: TokenCounts): bigint {
   // Upstreams report counts; a malformed one (negative, fractional, NaN) must not throw here,
   // where a reservation is being settled.
-  const u = { inputTokens: tokens(usage.inputTokens), outputTokens: tokens(usage.outputTokens), cachedInputTokens: tokens(usage.cachedInputTokens) };
+  const u = {
+    inputTokens: tokens(usage.inputTokens),
+    outputTokens: tokens(usage.outputTokens),
+    cachedInputTokens: tokens(usage.cachedInputTokens),
+  };
   let input = pricing.input;
   let output = pricing.output;
   let cached = pricing.cachedInput;
@@ -28,9 +32,7 @@ export function costOf(pricing: Pricing, usage: TokenCounts): bigint {
   }
   const cachedTokens = Math.min(u.cachedInputTokens, u.inputTokens);
   const cachedPrice = cached > 0n ? cached : input;
-  return (
-    input * BigInt(u.inputTokens - cachedTokens) + cachedPrice * BigInt(cachedTokens) + output * BigInt(u.outputTokens)
-  );
+  return input * BigInt(u.inputTokens - cachedTokens) + cachedPrice * BigInt(cachedTokens) + output * BigInt(u.outputTokens);
 }
 
 function tokens(n: number): number {

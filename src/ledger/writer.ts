@@ -160,7 +160,8 @@ const MAX_TEXT = 512;
 /** Text Postgres takes (no NUL, bounded), counts that are non-negative integers. */
 function sanitize(r: LedgerRow): LedgerRow {
   const text = (v: string) => (v.length > MAX_TEXT || v.includes('\u0000') ? v.replaceAll('\u0000', '').slice(0, MAX_TEXT) : v);
-  const count = (n: number) => (Number.isSafeInteger(n) && n >= 0 ? n : Number.isFinite(n) && n > 0 ? Math.floor(Math.min(n, Number.MAX_SAFE_INTEGER)) : 0);
+  const count = (n: number) =>
+    Number.isSafeInteger(n) && n >= 0 ? n : Number.isFinite(n) && n > 0 ? Math.floor(Math.min(n, Number.MAX_SAFE_INTEGER)) : 0;
   return {
     ...r,
     requestId: text(r.requestId),

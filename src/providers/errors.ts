@@ -16,13 +16,7 @@ export type UpstreamErrorKind =
   | 'stream_interrupted';
 
 /** Kinds worth another attempt on the same endpoint (with backoff). */
-export const RETRYABLE: ReadonlySet<UpstreamErrorKind> = new Set([
-  'rate_limited',
-  'overloaded',
-  'server_error',
-  'timeout',
-  'connection',
-]);
+export const RETRYABLE: ReadonlySet<UpstreamErrorKind> = new Set(['rate_limited', 'overloaded', 'server_error', 'timeout', 'connection']);
 
 export class UpstreamError extends Error {
   override name = 'UpstreamError';

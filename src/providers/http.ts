@@ -3,7 +3,7 @@
 // connect → connect.timeout, first byte → headersTimeout, idle between chunks → bodyTimeout.
 // Network failures become UpstreamError; HTTP error statuses are returned for the adapter to
 // classify, since only the adapter knows its provider's error body.
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { UpstreamError, type UpstreamErrorKind } from './errors.js';
 import { Utf8StreamDecoder } from './framing/utf8.js';
 import type { ProviderEndpoint } from './types.js';
@@ -77,7 +77,7 @@ export async function upstreamRequest(endpoint: ProviderEndpoint, req: UpstreamR
     firstByteExpired = true;
     inner.abort(new Error('first byte timeout'));
   }, endpoint.timeouts.firstByteMs);
-  let res;
+  let res: Dispatcher.ResponseData;
   try {
     res = await poolFor(endpoint, base.origin).request({ method: req.method, path, headers, body, signal: inner.signal });
   } catch (err) {

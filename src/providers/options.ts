@@ -25,11 +25,24 @@ const OTHER_TOKEN_LIMITS = ['max_output_tokens', 'max_new_tokens', 'n_predict', 
 /** OpenAI and every server speaking its chat wire (compatible presets, the Hugging Face router). */
 export const OPENAI_OWNED: OwnedPaths = {
   always: [
-    'model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', ...OTHER_TOKEN_LIMITS,
+    'model',
+    'messages',
+    'stream',
+    'stream_options',
+    'max_tokens',
+    'max_completion_tokens',
+    ...OTHER_TOKEN_LIMITS,
     // Billing: more choices, another tier, predicted output, audio, paid web search.
-    'n', 'best_of', 'service_tier', 'prediction', 'audio', 'modalities', 'web_search_options',
+    'n',
+    'best_of',
+    'service_tier',
+    'prediction',
+    'audio',
+    'modalities',
+    'web_search_options',
     // The legacy spellings of tools.
-    'functions', 'function_call',
+    'functions',
+    'function_call',
   ],
   tools: ['tools', 'tool_choice'],
   responseFormat: ['response_format'],
@@ -44,10 +57,18 @@ export const OPENROUTER_OWNED: OwnedPaths = {
 
 export const ANTHROPIC_OWNED: OwnedPaths = {
   always: [
-    'model', 'messages', 'system', 'max_tokens', 'stream',
+    'model',
+    'messages',
+    'system',
+    'max_tokens',
+    'stream',
     // Billing and what the model sees: tiers, data-residency pricing, code containers, MCP tools,
     // server-side context editing.
-    'service_tier', 'inference_geo', 'container', 'mcp_servers', 'context_management',
+    'service_tier',
+    'inference_geo',
+    'container',
+    'mcp_servers',
+    'context_management',
   ],
   tools: ['tools', 'tool_choice'],
   // JSON schema output is a forced tool (anthropic/map.ts).
@@ -57,8 +78,12 @@ export const ANTHROPIC_OWNED: OwnedPaths = {
 
 export const GEMINI_OWNED: OwnedPaths = {
   always: [
-    'model', 'contents', 'systemInstruction', 'cachedContent',
-    'generationConfig.maxOutputTokens', 'generationConfig.candidateCount',
+    'model',
+    'contents',
+    'systemInstruction',
+    'cachedContent',
+    'generationConfig.maxOutputTokens',
+    'generationConfig.candidateCount',
   ],
   tools: ['tools', 'toolConfig'],
   responseFormat: ['generationConfig.responseMimeType', 'generationConfig.responseSchema', 'generationConfig.responseJsonSchema'],
@@ -77,7 +102,9 @@ export const OLLAMA_OWNED: OwnedPaths = {
  * is refused, since no request could ever use it.
  */
 export const ALWAYS_OWNED_KEYS: ReadonlySet<string> = new Set(
-  [OPENROUTER_OWNED, ANTHROPIC_OWNED, GEMINI_OWNED, OLLAMA_OWNED].flatMap((o) => o.always.filter((p) => !p.includes('.')).map(canonicalKey)),
+  [OPENROUTER_OWNED, ANTHROPIC_OWNED, GEMINI_OWNED, OLLAMA_OWNED].flatMap((o) =>
+    o.always.filter((p) => !p.includes('.')).map(canonicalKey),
+  ),
 );
 
 /** The paths `owned` claims for one call. */
@@ -96,19 +123,21 @@ function treeOf(paths: readonly string[]): Tree {
   for (const path of paths) {
     const parts = path.split('.').map(canonicalKey);
     let node = root;
-    parts.forEach((part, i) => {
-      if (i === parts.length - 1) return void node.set(part, true);
+    for (const [i, part] of parts.entries()) {
+      if (i === parts.length - 1) {
+        node.set(part, true);
+        break;
+      }
       let next = node.get(part);
-      if (next === true) return;
+      if (next === true) break;
       if (!next) node.set(part, (next = new Map()));
       node = next;
-    });
+    }
   }
   return root;
 }
 
-export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The caller's keys (as spelled, "generation_config.max_output_tokens") that would set or
@@ -135,7 +164,11 @@ export function forbiddenOptions(options: Record<string, unknown>, ownedPaths: r
  * the body's (canonical form) lands on the body's spelling, anything else is added. A forbidden
  * key throws bad_request: the use case refuses it earlier, this keeps the adapter safe alone.
  */
-export function mergeProviderOptions<T extends object>(body: T, call: Pick<ChatCall, 'providerOptions'> & OwnedContext, owned: OwnedPaths): T {
+export function mergeProviderOptions<T extends object>(
+  body: T,
+  call: Pick<ChatCall, 'providerOptions'> & OwnedContext,
+  owned: OwnedPaths,
+): T {
   const options = call.providerOptions;
   if (!options) return body;
   const forbidden = forbiddenOptions(options, ownedPathsFor(owned, call));

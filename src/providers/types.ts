@@ -36,11 +36,7 @@ export interface ToolDef {
   parameters: Record<string, unknown>;
 }
 
-export type ToolChoice =
-  | { mode: 'auto' }
-  | { mode: 'none' }
-  | { mode: 'required' }
-  | { mode: 'function'; name: string };
+export type ToolChoice = { mode: 'auto' } | { mode: 'none' } | { mode: 'required' } | { mode: 'function'; name: string };
 
 export type ResponseFormat =
   | { type: 'text' }

@@ -81,10 +81,7 @@ export function checkEndpoint(
     const tokens = BigInt(Math.max(1, needed));
     const perToken = estimate.maxCost / tokens;
     if (perToken > r.maxPricePerMillionTokens) {
-      return out(
-        'price',
-        `blended price ${perToken} pico-USD/token exceeds the ceiling ${r.maxPricePerMillionTokens}`,
-      );
+      return out('price', `blended price ${perToken} pico-USD/token exceeds the ceiling ${r.maxPricePerMillionTokens}`);
     }
   }
   return undefined;

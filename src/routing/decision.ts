@@ -44,9 +44,13 @@ export interface StoredPlan {
  */
 export function inputsOf(req: PlanRequest, env: PlanEnv, context?: Record<string, unknown>, p?: Plan): DecisionInputs {
   const circuits = env.health.circuits;
-  const health = env.health.endpoints.size === 0
-    ? []
-    : storedHealth(env.health, p ? [...p.candidates.map((c) => ({ provider: c.provider, model: c.model.id })), ...p.excluded] : endpointsOf(env));
+  const health =
+    env.health.endpoints.size === 0
+      ? []
+      : storedHealth(
+          env.health,
+          p ? [...p.candidates.map((c) => ({ provider: c.provider, model: c.model.id })), ...p.excluded] : endpointsOf(env),
+        );
   const requirements = setRequirements(req.requirements);
   const { requirements: _all, ...rest } = req;
   return {
@@ -163,7 +167,9 @@ export function planRecord(p: Plan): PlanRecord {
       c.estimate.inputCost.toString(),
       c.estimate.maxCost.toString(),
     ]),
-    ...(p.excluded.length > 0 ? { x: p.excluded.map((e) => [e.provider, e.model, e.reason, e.detail] as [string, string, string, string]) } : {}),
+    ...(p.excluded.length > 0
+      ? { x: p.excluded.map((e) => [e.provider, e.model, e.reason, e.detail] as [string, string, string, string]) }
+      : {}),
   };
 }
 
@@ -220,7 +226,8 @@ export function replay(
   const exNow = again.excluded.map(ex).sort();
   if (exWas.join('|') !== exNow.join('|')) differences.push(`excluded: [${exWas.join(', ')}] → [${exNow.join(', ')}]`);
   if (differences.length > 0) {
-    if (stored.catalogVersion !== snap.catalog.version) differences.unshift(`catalog version: ${stored.catalogVersion} → ${snap.catalog.version}`);
+    if (stored.catalogVersion !== snap.catalog.version)
+      differences.unshift(`catalog version: ${stored.catalogVersion} → ${snap.catalog.version}`);
     // The version the request's tenant plans under, e.g. "platform:3+tenant:acme:2" (policy.ts).
     const policyNow = effectiveFor(snap, stored.inputs.request.tenant).version;
     if (stored.policyVersion !== policyNow) differences.unshift(`policy version: ${stored.policyVersion} → ${policyNow}`);

@@ -60,16 +60,15 @@ export function estimateInputTokens(messages: readonly EstimableMessage[]): numb
 
 /** The heuristic for plain texts (Embed inputs): no chat framing. */
 export function estimateTextTokens(texts: readonly string[]): number {
-  return estimateInputTokens(texts.map((content) => ({ content, parts: [], toolCalls: [] }))) - TOKENS_PER_REPLY - TOKENS_PER_MESSAGE * texts.length;
+  return (
+    estimateInputTokens(texts.map((content) => ({ content, parts: [], toolCalls: [] }))) -
+    TOKENS_PER_REPLY -
+    TOKENS_PER_MESSAGE * texts.length
+  );
 }
 
 /** Integer cost in pico-USD of `inputTokens` in and at most `maxOutputTokens` out. */
-export function estimateCost(
-  pricing: Pricing,
-  inputTokens: number,
-  maxOutputTokens: number,
-  tokenizer: string,
-): Estimate {
+export function estimateCost(pricing: Pricing, inputTokens: number, maxOutputTokens: number, tokenizer: string): Estimate {
   let input = pricing.input;
   let output = pricing.output;
   // Long-context tiers: the highest threshold the input exceeds sets the price of the whole call.

@@ -112,7 +112,9 @@ export async function* executeChatBatches(
       const fitsDeadline = deadlineMs === undefined || deps.now() + wait < deadlineMs;
       const retryHere = moreHere && wait <= deps.retry.retryAfterCapMs && fitsDeadline;
       const fallback = !retryHere && fallbackAllowed(err) && c + 1 < candidates.length;
-      yield [{ type: 'attempt_failed', provider: cand.provider, model: cand.model.id, attempt, error: err, retrying: retryHere || fallback }];
+      yield [
+        { type: 'attempt_failed', provider: cand.provider, model: cand.model.id, attempt, error: err, retrying: retryHere || fallback },
+      ];
       if (retryHere) {
         await deps.sleep(wait, signal).catch(() => undefined);
         continue;
@@ -190,12 +192,17 @@ async function* runAttempt(
       yield usage ? [usageEvent(usage), cancelled()] : [cancelled()];
       return { done: true };
     }
-    const err = raw instanceof UpstreamError ? raw : new UpstreamError('connection', (raw as Error)?.message ?? String(raw), { provider: cand.provider });
+    const err =
+      raw instanceof UpstreamError
+        ? raw
+        : new UpstreamError('connection', (raw as Error)?.message ?? String(raw), { provider: cand.provider });
     // Client errors say nothing about the endpoint's health.
     if (countsAgainstEndpoint(err)) settle(false);
     else settled = true;
     if (!committed) return { done: false, error: err };
-    const end = failed(err.kind === 'timeout' || err.kind === 'connection' ? new UpstreamError('stream_interrupted', err.message, err.details) : err);
+    const end = failed(
+      err.kind === 'timeout' || err.kind === 'connection' ? new UpstreamError('stream_interrupted', err.message, err.details) : err,
+    );
     yield usage ? [usageEvent(usage), end] : [end];
     return { done: true };
   } finally {
@@ -255,7 +262,10 @@ export async function executeEmbed(
         deps.breakers.success(cand.provider);
         return { result, candidate: cand, attempts: attempt };
       } catch (raw) {
-        const err = raw instanceof UpstreamError ? raw : new UpstreamError('connection', String((raw as Error)?.message ?? raw), { provider: cand.provider });
+        const err =
+          raw instanceof UpstreamError
+            ? raw
+            : new UpstreamError('connection', String((raw as Error)?.message ?? raw), { provider: cand.provider });
         const counts = !signal.aborted && countsAgainstEndpoint(err);
         health?.onFinish(counts ? 'error' : 'neutral');
         if (signal.aborted) {

@@ -180,7 +180,10 @@ export function storedHealth(h: HealthSnapshot, endpoints: Iterable<{ provider: 
   return out;
 }
 
-export function healthFromStored(rows: readonly StoredHealth[] | undefined, circuits: readonly [string, string][] | undefined): HealthSnapshot {
+export function healthFromStored(
+  rows: readonly StoredHealth[] | undefined,
+  circuits: readonly [string, string][] | undefined,
+): HealthSnapshot {
   const endpoints = new Map<string, EndpointHealth>();
   for (const r of rows ?? []) {
     endpoints.set(endpointKey(r.provider, r.model), {

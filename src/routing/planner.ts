@@ -6,15 +6,7 @@ import type { ModelEntry } from '../catalog/types.js';
 import { invalidField, SwitchyardError } from '../errors.js';
 import { matchRoute, type RouteRuleDef } from './routes.js';
 import { DEFAULT_MAX_OUTPUT_TOKENS, estimateCost } from './estimate.js';
-import type {
-  AliasDef,
-  Candidate,
-  Exclusion,
-  Plan,
-  PlannerProvider,
-  PlanRequest,
-  StrategyName,
-} from './types.js';
+import type { AliasDef, Candidate, Exclusion, Plan, PlannerProvider, PlanRequest, StrategyName } from './types.js';
 import { checkEndpoint, checkLatency } from './constraints.js';
 import { EMPTY_HEALTH, type HealthSnapshot } from './health.js';
 import { DEFAULT_TUNING, IMPLEMENTED, orderCandidates, type StrategyTuning } from './strategies.js';
@@ -74,11 +66,10 @@ export function plan(request: PlanRequest, snap: RoutingSnapshot, env: PlanEnv =
   }
   const { resolved, strategy, targets, weights } = resolveTargets(req, snap);
   if (!IMPLEMENTED.has(strategy)) {
-    throw new SwitchyardError(
-      'unimplemented',
-      `strategy "${strategy}" is not implemented (available: ${[...IMPLEMENTED].join(', ')})`,
-      { reason: 'STRATEGY_NOT_IMPLEMENTED', metadata: { strategy } },
-    );
+    throw new SwitchyardError('unimplemented', `strategy "${strategy}" is not implemented (available: ${[...IMPLEMENTED].join(', ')})`, {
+      reason: 'STRATEGY_NOT_IMPLEMENTED',
+      metadata: { strategy },
+    });
   }
 
   const policy = effectiveFor(snap, req.tenant);
@@ -100,7 +91,12 @@ export function plan(request: PlanRequest, snap: RoutingSnapshot, env: PlanEnv =
     for (const provider of providers) {
       const exclusion =
         circuits.get(provider.id) === 'open'
-          ? { provider: provider.id, model: model.id, reason: 'circuit_open' as const, detail: 'circuit breaker open after recent failures' }
+          ? {
+              provider: provider.id,
+              model: model.id,
+              reason: 'circuit_open' as const,
+              detail: 'circuit breaker open after recent failures',
+            }
           : (checkEndpoint(req, provider, model, estimate, policy) ?? checkLatency(req, provider.id, model.id, env.health));
       if (exclusion) excluded.push(exclusion);
       else candidates.push({ provider: provider.id, model, estimate });

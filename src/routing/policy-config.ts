@@ -34,7 +34,10 @@ function ownedOptionViolations(rules: PolicyRules, prefix: string): FieldViolati
   for (const [provider, keys] of Object.entries(rules.allowedProviderOptions ?? {})) {
     keys.forEach((key, i) => {
       if (ALWAYS_OWNED_KEYS.has(canonicalKey(key))) {
-        out.push({ field: `${prefix}.allowed_provider_options.${provider}[${i}]`, description: 'is owned by Switchyard and can never be allowed' });
+        out.push({
+          field: `${prefix}.allowed_provider_options.${provider}[${i}]`,
+          description: 'is owned by Switchyard and can never be allowed',
+        });
       }
     });
   }

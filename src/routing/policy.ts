@@ -153,8 +153,14 @@ export function effectivePolicy(platform: VersionedRules, tenant?: { id: string;
     unsupportedParameters: stricterUnsupported(p.unsupportedParameters, t?.unsupportedParameters),
     maxRemoteSensitivity,
     empty:
-      !allowedProviders && !allowedModels && !allowedRegions && deniedProviders.size === 0 && deniedModels.length === 0 &&
-      maxPricePerMillionTokens === 0n && maxOutputTokens === 0 && !maxRemoteSensitivity,
+      !allowedProviders &&
+      !allowedModels &&
+      !allowedRegions &&
+      deniedProviders.size === 0 &&
+      deniedModels.length === 0 &&
+      maxPricePerMillionTokens === 0n &&
+      maxOutputTokens === 0 &&
+      !maxRemoteSensitivity,
   };
 }
 
@@ -171,7 +177,8 @@ export function effectiveFor(snap: { policy?: PolicySnapshot | undefined; policy
   const ps = snap.policy;
   if (!ps) {
     let p = NO_POLICY.get(snap.policyVersion);
-    if (!p) NO_POLICY.set(snap.policyVersion, (p = { ...effectivePolicy({ version: 0, rules: EMPTY_RULES }), version: snap.policyVersion }));
+    if (!p)
+      NO_POLICY.set(snap.policyVersion, (p = { ...effectivePolicy({ version: 0, rules: EMPTY_RULES }), version: snap.policyVersion }));
     return p;
   }
   return (tenant ? ps.byTenant.get(tenant) : undefined) ?? ps.platform;
@@ -204,8 +211,11 @@ export function narrowingViolations(platform: PolicyRules, tenant: PolicyRules, 
   };
   ceiling('max_price_per_million_tokens', platform.maxPricePerMillionTokens, tenant.maxPricePerMillionTokens);
   ceiling('max_output_tokens', platform.maxOutputTokens, tenant.maxOutputTokens);
-  if (platform.unsupportedParameters && tenant.unsupportedParameters &&
-      UNSUPPORTED_STRICTNESS[tenant.unsupportedParameters] < UNSUPPORTED_STRICTNESS[platform.unsupportedParameters]) {
+  if (
+    platform.unsupportedParameters &&
+    tenant.unsupportedParameters &&
+    UNSUPPORTED_STRICTNESS[tenant.unsupportedParameters] < UNSUPPORTED_STRICTNESS[platform.unsupportedParameters]
+  ) {
     out.push({
       field: `${prefix}.unsupported_parameters`,
       description: `"${tenant.unsupportedParameters}" is laxer than the platform policy's "${platform.unsupportedParameters}"`,
@@ -215,12 +225,18 @@ export function narrowingViolations(platform: PolicyRules, tenant: PolicyRules, 
     const allowed = allowedOptionKeys(platform, provider);
     keys.forEach((key, i) => {
       if (allowed && !allowed.has(canonicalKey(key))) {
-        out.push({ field: `${prefix}.allowed_provider_options.${provider}[${i}]`, description: `"${key}" widens the platform policy's allowed_provider_options for "${provider}"` });
+        out.push({
+          field: `${prefix}.allowed_provider_options.${provider}[${i}]`,
+          description: `"${key}" widens the platform policy's allowed_provider_options for "${provider}"`,
+        });
       }
     });
   }
-  if (platform.maxRemoteSensitivity && tenant.maxRemoteSensitivity &&
-      SENSITIVITY_LEVEL[tenant.maxRemoteSensitivity] > SENSITIVITY_LEVEL[platform.maxRemoteSensitivity]) {
+  if (
+    platform.maxRemoteSensitivity &&
+    tenant.maxRemoteSensitivity &&
+    SENSITIVITY_LEVEL[tenant.maxRemoteSensitivity] > SENSITIVITY_LEVEL[platform.maxRemoteSensitivity]
+  ) {
     out.push({
       field: `${prefix}.max_remote_sensitivity`,
       description: `"${tenant.maxRemoteSensitivity}" is above the platform policy's "${platform.maxRemoteSensitivity}"`,
@@ -260,7 +276,9 @@ export function capOutput(budget: number, pol: EffectivePolicy): number {
 
 /** Which policy a rule came from, for detail strings: `tenant "acme" policy v2`. */
 function whose(pol: EffectivePolicy, fromTenant: boolean): string {
-  return fromTenant && pol.tenantRules ? `tenant "${pol.tenant}" policy v${pol.tenantRules.version}` : `platform policy v${pol.platform.version}`;
+  return fromTenant && pol.tenantRules
+    ? `tenant "${pol.tenant}" policy v${pol.tenantRules.version}`
+    : `platform policy v${pol.platform.version}`;
 }
 /** The allow list that rejects `id`: the platform's if it does, else the tenant's. */
 function allowOrigin(pol: EffectivePolicy, pick: (r: PolicyRules) => string[], id: string): Origin {
@@ -286,14 +304,20 @@ export function checkPolicy(
   if (!local) {
     const clearance = provider.maxSensitivity ?? DEFAULT_REMOTE_CLEARANCE;
     if (sensitivity > SENSITIVITY_LEVEL[clearance]) {
-      return out('sensitivity', `${req.sensitivity} data may only go to local endpoints or providers cleared for it (max_sensitivity ${clearance})`);
+      return out(
+        'sensitivity',
+        `${req.sensitivity} data may only go to local endpoints or providers cleared for it (max_sensitivity ${clearance})`,
+      );
     }
   }
   if (pol.empty) return undefined;
 
   if (pol.allowedProviders && !pol.allowedProviders.includes(provider.id)) {
     const o = allowOrigin(pol, (r) => r.allowedProviders, provider.id);
-    return out('provider_not_allowed', `allowed_providers of the ${whose(pol, o === 'tenant')} is [${(o === 'tenant' ? pol.tenantRules!.rules : pol.platform.rules).allowedProviders.join(', ')}]`);
+    return out(
+      'provider_not_allowed',
+      `allowed_providers of the ${whose(pol, o === 'tenant')} is [${(o === 'tenant' ? pol.tenantRules!.rules : pol.platform.rules).allowedProviders.join(', ')}]`,
+    );
   }
   if (pol.deniedProviders.has(provider.id)) {
     return out('provider_denied', `in denied_providers of the ${whose(pol, !pol.platform.rules.deniedProviders.includes(provider.id))}`);
@@ -304,23 +328,38 @@ export function checkPolicy(
   }
   const denied = pol.deniedModels.find((p) => matches(p, model.id));
   if (denied !== undefined) {
-    return out('policy', `model matches "${denied}" in denied_models of the ${whose(pol, !pol.platform.rules.deniedModels.includes(denied))}`);
+    return out(
+      'policy',
+      `model matches "${denied}" in denied_models of the ${whose(pol, !pol.platform.rules.deniedModels.includes(denied))}`,
+    );
   }
   if (pol.allowedRegions) {
     const regions = provider.regions.length > 0 ? provider.regions : model.regions;
     if (!regions.some((g) => pol.allowedRegions!.includes(g))) {
-      const o = pol.platform.rules.allowedRegions.length > 0 && !regions.some((g) => pol.platform.rules.allowedRegions.includes(g)) ? 'platform' : 'tenant';
+      const o =
+        pol.platform.rules.allowedRegions.length > 0 && !regions.some((g) => pol.platform.rules.allowedRegions.includes(g))
+          ? 'platform'
+          : 'tenant';
       const where = regions.length > 0 ? `serves [${regions.join(', ')}]` : 'region unknown';
-      return out('region', `${where}; allowed_regions of the ${whose(pol, o === 'tenant')} is [${(o === 'tenant' ? pol.tenantRules!.rules : pol.platform.rules).allowedRegions.join(', ')}]`);
+      return out(
+        'region',
+        `${where}; allowed_regions of the ${whose(pol, o === 'tenant')} is [${(o === 'tenant' ? pol.tenantRules!.rules : pol.platform.rules).allowedRegions.join(', ')}]`,
+      );
     }
   }
   if (!local && pol.maxRemoteSensitivity && sensitivity > SENSITIVITY_LEVEL[pol.maxRemoteSensitivity]) {
     const fromTenant = pol.maxRemoteSensitivity !== pol.platform.rules.maxRemoteSensitivity;
-    return out('sensitivity', `${req.sensitivity} data; max_remote_sensitivity of the ${whose(pol, fromTenant)} is ${pol.maxRemoteSensitivity}`);
+    return out(
+      'sensitivity',
+      `${req.sensitivity} data; max_remote_sensitivity of the ${whose(pol, fromTenant)} is ${pol.maxRemoteSensitivity}`,
+    );
   }
   if (pol.maxOutputTokens > 0 && req.maxOutputTokens > pol.maxOutputTokens) {
     const fromTenant = pol.maxOutputTokens !== pol.platform.rules.maxOutputTokens;
-    return out('max_output', `request asks ${req.maxOutputTokens} tokens; max_output_tokens of the ${whose(pol, fromTenant)} is ${pol.maxOutputTokens}`);
+    return out(
+      'max_output',
+      `request asks ${req.maxOutputTokens} tokens; max_output_tokens of the ${whose(pol, fromTenant)} is ${pol.maxOutputTokens}`,
+    );
   }
   const ceiling = pol.maxPricePerMillionTokens;
   if (ceiling > 0n) {

@@ -20,7 +20,11 @@ const MODALITY_CAPABILITY: Record<string, Capability | undefined> = { text: unde
 /** A finding (e.g. "pii.email") without an explicit sensitivity label means at least this. */
 export const FINDINGS_FLOOR: Sensitivity = 'confidential';
 
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
 /**
  * `stated` is RoutingContext.sensitivity. Malformed labels are INVALID_ARGUMENT naming

@@ -22,7 +22,11 @@ export function providerOptionViolations(
     seen.add(provider);
     const owned = ownedFor(provider);
     for (const path of owned ? forbiddenOptions(options, ownedPathsFor(owned, call)) : []) {
-      if (!refused.has(path)) refused.set(path, `is set by Switchyard (the routed model, token limits, messages, tools or billing) and cannot be overridden on provider "${provider}"`);
+      if (!refused.has(path))
+        refused.set(
+          path,
+          `is set by Switchyard (the routed model, token limits, messages, tools or billing) and cannot be overridden on provider "${provider}"`,
+        );
     }
     for (const key of Object.keys(options)) {
       const why = refused.has(key) ? undefined : refusedProviderOption(policy, provider, key);

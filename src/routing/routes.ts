@@ -16,12 +16,7 @@ function specificity(r: RouteRuleDef): number {
   return (r.tenant ? 4 : 0) + (r.workerId ? 2 : 0) + (r.taskType ? 1 : 0);
 }
 
-export function matchRoute(
-  rules: readonly RouteRuleDef[],
-  tenant: string,
-  workerId: string,
-  taskType: string,
-): RouteRuleDef | undefined {
+export function matchRoute(rules: readonly RouteRuleDef[], tenant: string, workerId: string, taskType: string): RouteRuleDef | undefined {
   let best: RouteRuleDef | undefined;
   for (const r of rules) {
     if (r.tenant && r.tenant !== tenant) continue;

@@ -20,7 +20,9 @@ export function seedOf(requestId: string, policyVersion: string, req: PlanReques
 }
 
 function featuresOf(r: PlanRequest): string {
-  return [r.model, r.tenant ?? '', r.workerId ?? '', r.taskType ?? '', r.kind, r.inputTokens, r.maxOutputTokens, r.strategy ?? ''].join('\u0000');
+  return [r.model, r.tenant ?? '', r.workerId ?? '', r.taskType ?? '', r.kind, r.inputTokens, r.maxOutputTokens, r.strategy ?? ''].join(
+    '\u0000',
+  );
 }
 
 /**

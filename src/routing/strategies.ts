@@ -85,7 +85,10 @@ function speedOf(inp: StrategyInputs, c: Candidate): number {
 function fastest(cands: Candidate[], inp: StrategyInputs): Candidate[] {
   const speeds = cands.map((c) => speedOf(inp, c));
   const idx = cands.map((_, i) => i);
-  const known = idx.filter((i) => speeds[i]! > 0).sort((a, b) => speeds[a]! - speeds[b]! || a - b).map((i) => cands[i]!);
+  const known = idx
+    .filter((i) => speeds[i]! > 0)
+    .sort((a, b) => speeds[a]! - speeds[b]! || a - b)
+    .map((i) => cands[i]!);
   const unknown = cands.filter((_, i) => speeds[i] === 0);
   if (known.length === 0 || unknown.length === 0) return [...known, ...unknown];
   if (mix32(inp.seed, SALT_EXPLORE) % 1000 < inp.tuning.explorationPermille) {
@@ -98,7 +101,11 @@ function fastest(cands: Candidate[], inp: StrategyInputs): Candidate[] {
 /** Highest quality score first; unscored models last; ties by this request's cost. */
 function quality(cands: Candidate[], inp: StrategyInputs): Candidate[] {
   const q = cands.map((c) => inp.quality(c.model.id) ?? -1);
-  return sortBy(cands, (_c, i) => i, (a, b) => q[b]! - q[a]! || cmp(cands[a]!.estimate.maxCost, cands[b]!.estimate.maxCost));
+  return sortBy(
+    cands,
+    (_c, i) => i,
+    (a, b) => q[b]! - q[a]! || cmp(cands[a]!.estimate.maxCost, cands[b]!.estimate.maxCost),
+  );
 }
 
 /**
@@ -162,7 +169,11 @@ function scored(cands: Candidate[], inp: StrategyInputs): Candidate[] {
     const nq = q === undefined ? (anyQ ? NORM : 0) : maxQ === minQ ? 0 : Math.floor(((maxQ - q) * NORM) / (maxQ - minQ));
     return w.cost * nc + w.latency * ns + w.quality * nq;
   });
-  return sortBy(cands, (_c, i) => i, (a, b) => score[a]! - score[b]! || cmp(costs[a]!, costs[b]!));
+  return sortBy(
+    cands,
+    (_c, i) => i,
+    (a, b) => score[a]! - score[b]! || cmp(costs[a]!, costs[b]!),
+  );
 }
 
 function range(xs: number[]): [number, number] {

@@ -163,7 +163,12 @@ export function tokenizerIfReady(name: EncodingName): TokenCounter | undefined {
   if (!loading.has(name) && !scheduled.has(name)) {
     scheduled.add(name);
     // Off the current request; the build blocks the event loop once (~0.3-0.6 s).
-    setImmediate(() => void loadTokenizer(name).catch(() => undefined).finally(() => scheduled.delete(name)));
+    setImmediate(
+      () =>
+        void loadTokenizer(name)
+          .catch(() => undefined)
+          .finally(() => scheduled.delete(name)),
+    );
   }
   return undefined;
 }

@@ -5,16 +5,7 @@ import type { Capability, ModelEntry, ModelKind } from '../catalog/types.js';
  * Every strategy of the contract (strategies.ts orders candidates by each). Routing owns the
  * list; the config file (config/schema.ts) and the proto enum name them in their own terms.
  */
-export const STRATEGIES = [
-  'pinned',
-  'priority',
-  'cheapest',
-  'fastest',
-  'quality',
-  'weighted',
-  'least_busy',
-  'scored',
-] as const;
+export const STRATEGIES = ['pinned', 'priority', 'cheapest', 'fastest', 'quality', 'weighted', 'least_busy', 'scored'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
 export interface Requirements {

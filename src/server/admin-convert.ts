@@ -27,8 +27,7 @@ import type { ApiKey, Tenant } from '../admin/tenants.js';
 import { capabilityFromProto, capabilityToProto, modelToProto, sensitivityToProto, strategyFromProto, strategyToProto } from './convert.js';
 import type { Sensitivity as DomainSensitivity } from '../routing/types.js';
 
-export const providerKindFromProto = (k: ProviderKind): DomainProviderKind =>
-  String(ProviderKind[k]).toLowerCase() as DomainProviderKind;
+export const providerKindFromProto = (k: ProviderKind): DomainProviderKind => String(ProviderKind[k]).toLowerCase() as DomainProviderKind;
 export const providerKindToProto = (k: string): ProviderKind =>
   ProviderKind[k.toUpperCase() as keyof typeof ProviderKind] ?? ProviderKind.UNSPECIFIED;
 

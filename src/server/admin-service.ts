@@ -155,7 +155,10 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
     },
     async listProviders(req) {
       const p = await providers.listProviders(d, page(req));
-      return create(pb.ListProvidersResponseSchema, { providers: p.items.map(c.providerToProto), nextPageToken: c.afterToPageToken(p.next) });
+      return create(pb.ListProvidersResponseSchema, {
+        providers: p.items.map(c.providerToProto),
+        nextPageToken: c.afterToPageToken(p.next),
+      });
     },
     async deleteProvider(req) {
       await providers.deleteProvider(d, req.id);
@@ -212,7 +215,10 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
     },
     async listRouteRules(req) {
       const p = await models.listRouteRules(d, page(req), req.tenant || undefined);
-      return create(pb.ListRouteRulesResponseSchema, { routeRules: p.items.map(c.routeRuleToProto), nextPageToken: c.afterToPageToken(p.next) });
+      return create(pb.ListRouteRulesResponseSchema, {
+        routeRules: p.items.map(c.routeRuleToProto),
+        nextPageToken: c.afterToPageToken(p.next),
+      });
     },
     async deleteRouteRule(req) {
       await models.deleteRouteRule(d, req.id);

@@ -6,7 +6,6 @@ import { sha256Hex } from '../config/load.js';
 import type { Caller } from '../calls/caller.js';
 import { SwitchyardError } from '../errors.js';
 
-
 export interface KeyLookup {
   (hash: string): Promise<Caller | undefined>;
 }

@@ -86,13 +86,14 @@ function supported(schema: DescMessage, seen: Set<DescMessage>): boolean {
   seen.add(schema);
   if (schema.file.edition !== EDITION_PROTO3 || UNBOXED_WKT.test(schema.typeName)) return false;
   for (const f of schema.fields) {
-    if ((f.fieldKind === 'scalar' || f.fieldKind === 'list' || f.fieldKind === 'map') && 'longAsString' in f && f.longAsString) return false;
+    if ((f.fieldKind === 'scalar' || f.fieldKind === 'list' || f.fieldKind === 'map') && 'longAsString' in f && f.longAsString)
+      return false;
     if ((f.fieldKind === 'message' || (f.fieldKind === 'list' && f.listKind === 'message')) && f.delimitedEncoding) return false;
     if (f.fieldKind === 'enum' && !f.enum.open) return false;
     if ((f.fieldKind === 'list' && f.listKind === 'enum') || (f.fieldKind === 'map' && f.mapKind === 'enum')) {
       if (!f.enum.open) return false;
     }
-    const sub = f.fieldKind === 'message' ? f.message : (f.fieldKind === 'list' || f.fieldKind === 'map') ? f.message : undefined;
+    const sub = f.fieldKind === 'message' ? f.message : f.fieldKind === 'list' || f.fieldKind === 'map' ? f.message : undefined;
     if (sub !== undefined && !supported(sub, seen)) return false;
   }
   return true;

@@ -86,7 +86,14 @@ function supported(schema: DescMessage, seen: Set<DescMessage>): boolean {
     if (f.presence === LEGACY_REQUIRED) return false;
     if (f.fieldKind === 'message' && f.delimitedEncoding) return false;
     if (f.fieldKind === 'list' && f.listKind === 'message' && f.delimitedEncoding) return false;
-    const sub = f.fieldKind === 'message' ? f.message : f.fieldKind === 'list' && f.listKind === 'message' ? f.message : f.fieldKind === 'map' && f.mapKind === 'message' ? f.message : undefined;
+    const sub =
+      f.fieldKind === 'message'
+        ? f.message
+        : f.fieldKind === 'list' && f.listKind === 'message'
+          ? f.message
+          : f.fieldKind === 'map' && f.mapKind === 'message'
+            ? f.message
+            : undefined;
     if (sub !== undefined && !supported(sub, seen)) return false;
   }
   return true;
@@ -142,8 +149,7 @@ function compileField(f: DescField, done: Map<DescMessage, CompiledMessage>): Fi
       const tagLen = varint32Size(tag);
       const zero = f.fieldKind === 'enum' ? f.enum.values[0]!.number : undefined;
       const implicit = oneof === undefined && f.presence === IMPLICIT;
-      const present = (v: unknown): boolean =>
-        v !== undefined && (!implicit || (zero !== undefined ? v !== zero : !isZero(type, v)));
+      const present = (v: unknown): boolean => v !== undefined && (!implicit || (zero !== undefined ? v !== zero : !isZero(type, v)));
       return {
         size(msg) {
           const v = get(msg);
@@ -314,7 +320,9 @@ function mapField(f: DescField & { fieldKind: 'map' }, name: string, done: Map<D
 // --- scalars ---------------------------------------------------------------------------------
 
 function is64(t: ScalarType): boolean {
-  return t === ScalarType.INT64 || t === ScalarType.UINT64 || t === ScalarType.SINT64 || t === ScalarType.FIXED64 || t === ScalarType.SFIXED64;
+  return (
+    t === ScalarType.INT64 || t === ScalarType.UINT64 || t === ScalarType.SINT64 || t === ScalarType.FIXED64 || t === ScalarType.SFIXED64
+  );
 }
 
 function wireTypeOf(t: ScalarType): number {
@@ -360,7 +368,8 @@ function isZero(t: ScalarType, v: unknown): boolean {
     case ScalarType.FLOAT:
       return Object.is(v, 0); // -0 is written
     default:
-      return v == 0; // 0, 0n and "0"
+      // biome-ignore lint/suspicious/noDoubleEquals: loose on purpose, one test for 0, 0n and "0"
+      return v == 0;
   }
 }
 

@@ -79,7 +79,8 @@ export function chatBodyFromProto(req: ChatRequest, maxMessageBytes: number, rou
     if (o.seed !== undefined) (options.seed = Number(o.seed)), set.push('seed');
     if (o.frequencyPenalty !== undefined) (options.frequencyPenalty = o.frequencyPenalty), set.push('frequency_penalty');
     if (o.presencePenalty !== undefined) (options.presencePenalty = o.presencePenalty), set.push('presence_penalty');
-    if (o.reasoningEffort !== ReasoningEffort.UNSPECIFIED) (options.reasoningEffort = EFFORT[o.reasoningEffort]), set.push('reasoning_effort');
+    if (o.reasoningEffort !== ReasoningEffort.UNSPECIFIED)
+      (options.reasoningEffort = EFFORT[o.reasoningEffort]), set.push('reasoning_effort');
     const rf = o.responseFormat;
     if (rf && rf.type === ResponseFormat_Type.JSON_OBJECT) (options.responseFormat = { type: 'json_object' }), set.push('response_format');
     if (rf && rf.type === ResponseFormat_Type.JSON_SCHEMA) {
@@ -92,7 +93,7 @@ export function chatBodyFromProto(req: ChatRequest, maxMessageBytes: number, rou
   const tools: ToolDef[] = req.tools.map((t, i) => {
     if (!TOOL_NAME.test(t.name)) v.add(`tools[${i}].name`, 'must be 1-64 letters, digits, "_" or "-"');
     const parameters = t.parametersJsonSchema
-      ? jsonObject(v, `tools[${i}].parameters_json_schema`, t.parametersJsonSchema) ?? {}
+      ? (jsonObject(v, `tools[${i}].parameters_json_schema`, t.parametersJsonSchema) ?? {})
       : { type: 'object', properties: {} };
     return { name: t.name, description: t.description, parameters };
   });
@@ -182,7 +183,14 @@ export function chatEventToProto(e: ChatCallEvent): ChatResponse {
       return create(ChatResponseSchema, {
         event: {
           case: 'route',
-          value: { provider: e.provider, model: e.model, upstreamModel: e.upstreamModel, attempt: e.attempt, decisionId: e.decisionId, droppedParameters: [...e.dropped] },
+          value: {
+            provider: e.provider,
+            model: e.model,
+            upstreamModel: e.upstreamModel,
+            attempt: e.attempt,
+            decisionId: e.decisionId,
+            droppedParameters: [...e.dropped],
+          },
         },
       });
     case 'delta':
@@ -195,7 +203,14 @@ export function chatEventToProto(e: ChatCallEvent): ChatResponse {
       return create(ChatResponseSchema, {
         event: {
           case: 'attemptFailed',
-          value: { provider: e.provider, model: e.model, code: upstreamKindToProto(e.error.kind), message: e.error.message, retrying: e.retrying, attempt: e.attempt },
+          value: {
+            provider: e.provider,
+            model: e.model,
+            code: upstreamKindToProto(e.error.kind),
+            message: e.error.message,
+            retrying: e.retrying,
+            attempt: e.attempt,
+          },
         },
       });
     case 'usage': {

@@ -69,9 +69,7 @@ export function estimableMessages(messages: readonly Message[]): EstimableMessag
     name: m.name,
     toolCallId: m.toolCallId,
     content: m.content,
-    parts: m.parts.map((p) =>
-      p.part.case === 'text' ? { text: p.part.value } : { image: p.part.case === 'image' },
-    ),
+    parts: m.parts.map((p) => (p.part.case === 'text' ? { text: p.part.value } : { image: p.part.case === 'image' })),
     toolCalls: m.toolCalls.map((c) => ({ name: c.name, argumentsJson: c.argumentsJson })),
   }));
 }
@@ -79,7 +77,14 @@ export function estimableMessages(messages: readonly Message[]): EstimableMessag
 /** The routing context and request id of a request (validated by the caller). */
 export function contextFromProto(c: RoutingContext | undefined, requestId: string): CallContext {
   if (!c) return requestId === '' ? NO_CONTEXT : { ...NO_CONTEXT, requestId };
-  return { requestId, workerId: c.workerId, taskType: c.taskType, region: c.region, labels: c.labels, sensitivity: sensitivityFromProto(c.sensitivity) };
+  return {
+    requestId,
+    workerId: c.workerId,
+    taskType: c.taskType,
+    region: c.region,
+    labels: c.labels,
+    sensitivity: sensitivityFromProto(c.sensitivity),
+  };
 }
 
 // Route responses are built as complete message literals rather than with `create()`: they

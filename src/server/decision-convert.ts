@@ -21,7 +21,13 @@ export function decisionToProto(row: DecisionRow): Decision {
     tenant: row.tenantId,
     rpc: row.rpc,
     inputsJson: JSON.stringify(row.inputs),
-    candidates: plan.candidates.map((c, rank) => ({ provider: c.provider, model: c.model, upstreamModel: c.upstreamModel, estimate: estimate(c.estimate), rank })),
+    candidates: plan.candidates.map((c, rank) => ({
+      provider: c.provider,
+      model: c.model,
+      upstreamModel: c.upstreamModel,
+      estimate: estimate(c.estimate),
+      rank,
+    })),
     excluded: plan.excluded.map((e) => ({
       provider: e.provider,
       model: e.model,

@@ -14,9 +14,7 @@ function planFor(desc: DescMessage, seen = new Set<DescMessage>()): Check[] {
   const checks: Check[] = [];
   for (const field of desc.fields) {
     const target = field.message;
-    const holdsEnum =
-      field.enum !== undefined ||
-      (target !== undefined && !seen.has(target) && planFor(target, seen).length > 0);
+    const holdsEnum = field.enum !== undefined || (target !== undefined && !seen.has(target) && planFor(target, seen).length > 0);
     if (holdsEnum) checks.push({ field, path: protoName(field) });
   }
   plans.set(desc, checks);

@@ -5,15 +5,15 @@
 // Hot path: everything that depends only on the method (path, schemas, bound impl, handler)
 // is built once in `bridgeService`. Per call we allocate one small context object whose
 // parts are created on first use (see GrpcHandlerContext for why and what it costs).
-import * as grpc from "@grpc/grpc-js";
-import { create, toBinary } from "@bufbuild/protobuf";
-import type { DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
-import { anyPack, AnySchema } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
-import type { ContextValues, HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
-import { binaryDecoder } from "./binary-decoder.js";
-import { binaryEncoder } from "./binary-encoder.js";
+import * as grpc from '@grpc/grpc-js';
+import { create, toBinary } from '@bufbuild/protobuf';
+import type { DescMessage, DescMethod, DescService } from '@bufbuild/protobuf';
+import { anyPack, AnySchema } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError, createContextValues } from '@connectrpc/connect';
+import type { ContextValues, HandlerContext, ServiceImpl } from '@connectrpc/connect';
+import { StatusSchema } from '../../gen/google/rpc/status_pb.js';
+import { binaryDecoder } from './binary-decoder.js';
+import { binaryEncoder } from './binary-encoder.js';
 
 /** The logging hook of the transport layer. Errors passed here may hold internals; they are
  * logged, never sent to a client. */
@@ -26,7 +26,7 @@ export const consoleLogger: TransportLogger = {
 };
 
 /** What every grpc-js server call has (grpc-js does not export its ServerSurfaceCall type). */
-export type GrpcServerCall = Omit<grpc.ServerUnaryCall<unknown, unknown>, "request">;
+export type GrpcServerCall = Omit<grpc.ServerUnaryCall<unknown, unknown>, 'request'>;
 
 export interface BridgeOptions {
   logger?: TransportLogger;
@@ -46,21 +46,30 @@ export interface ServiceRegistration {
   impl: object;
 }
 
-export function serviceRegistration<S extends DescService>(
-  service: S,
-  impl: Partial<ServiceImpl<S>>,
-): ServiceRegistration {
+export function serviceRegistration<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): ServiceRegistration {
   return { service, impl };
 }
 
 /** Shared abort reason for a normally finished RPC (Connect aborts the signal then too). */
-const RPC_COMPLETED = new ConnectError("the RPC completed", Code.Canceled);
+const RPC_COMPLETED = new ConnectError('the RPC completed', Code.Canceled);
 
 /** Metadata gRPC itself owns; an impl cannot set these through headers or trailers. */
 const RESERVED = new Set([
-  "content-type", "content-length", "te", "trailer", "connection", "keep-alive",
-  "transfer-encoding", "upgrade", "host", "grpc-status", "grpc-message",
-  "grpc-status-details-bin", "grpc-encoding", "grpc-accept-encoding", "grpc-timeout",
+  'content-type',
+  'content-length',
+  'te',
+  'trailer',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'grpc-status',
+  'grpc-message',
+  'grpc-status-details-bin',
+  'grpc-encoding',
+  'grpc-accept-encoding',
+  'grpc-timeout',
 ]);
 
 interface MethodBridge {
@@ -69,7 +78,7 @@ interface MethodBridge {
   readonly path: string;
   readonly fn: ((req: unknown, ctx: HandlerContext) => unknown) | undefined;
   readonly logger: TransportLogger;
-  readonly contextValues: BridgeOptions["contextValues"];
+  readonly contextValues: BridgeOptions['contextValues'];
 }
 
 export function bridgeService<S extends DescService>(
@@ -86,15 +95,15 @@ export function bridgeService<S extends DescService>(
       service,
       method,
       path: `/${service.typeName}/${method.name}`,
-      fn: typeof fn === "function" ? fn.bind(impl) : undefined,
+      fn: typeof fn === 'function' ? fn.bind(impl) : undefined,
       logger: options.logger ?? consoleLogger,
       contextValues: options.contextValues,
     };
     const kind = method.methodKind;
     definition[method.name] = {
       path: mb.path,
-      requestStream: kind === "client_streaming" || kind === "bidi_streaming",
-      responseStream: kind === "server_streaming" || kind === "bidi_streaming",
+      requestStream: kind === 'client_streaming' || kind === 'bidi_streaming',
+      responseStream: kind === 'server_streaming' || kind === 'bidi_streaming',
       requestSerialize: serializer(method.input, mb),
       requestDeserialize: deserializer(method.input),
       responseSerialize: serializer(method.output, mb),
@@ -116,7 +125,7 @@ function serializer(schema: DescMessage, mb: MethodBridge): (value: unknown) => 
       return encode(value);
     } catch (err) {
       // grpc-js answers INTERNAL "Error serializing response" itself; log the cause here.
-      mb.logger.error("cannot serialise message", { rpc: mb.path, error: err });
+      mb.logger.error('cannot serialise message', { rpc: mb.path, error: err });
       throw err;
     }
   };
@@ -131,11 +140,10 @@ function deserializer(schema: DescMessage): (bytes: Buffer) => unknown {
 
 function makeHandler(mb: MethodBridge): grpc.UntypedHandleCall {
   const kind = mb.method.methodKind;
-  if (mb.fn !== undefined && kind === "unary") {
-    return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) =>
-      void runUnary(mb, call, callback);
+  if (mb.fn !== undefined && kind === 'unary') {
+    return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => void runUnary(mb, call, callback);
   }
-  if (mb.fn !== undefined && kind === "server_streaming") {
+  if (mb.fn !== undefined && kind === 'server_streaming') {
     return (call: grpc.ServerWritableStream<unknown, unknown>) => void runServerStream(mb, call);
   }
   // Missing methods, and client/bidi streaming (not bridged: the contract has none).
@@ -143,10 +151,10 @@ function makeHandler(mb: MethodBridge): grpc.UntypedHandleCall {
     code: grpc.status.UNIMPLEMENTED,
     details: `${mb.service.typeName}.${mb.method.name} is not implemented`,
   };
-  if (kind === "unary" || kind === "client_streaming") {
+  if (kind === 'unary' || kind === 'client_streaming') {
     return (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(status);
   }
-  return (call: grpc.ServerWritableStream<unknown, unknown>) => void call.emit("error", status);
+  return (call: grpc.ServerWritableStream<unknown, unknown>) => void call.emit('error', status);
 }
 
 async function runUnary(
@@ -193,7 +201,7 @@ async function runServerStream(mb: MethodBridge, call: grpc.ServerWritableStream
       ctx.sendHeader();
       const status = toGrpcStatus(publicError(err, ctx.abortReason, mb.path, mb.logger), ctx.trailerMetadata());
       // ServerWritableStreamImpl turns an 'error' event into the final status + trailers.
-      call.emit("error", status);
+      call.emit('error', status);
     }
   } finally {
     ctx.abort(RPC_COMPLETED);
@@ -204,19 +212,19 @@ function drainOrCancel(call: grpc.ServerWritableStream<unknown, unknown>): Promi
   if (call.cancelled) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
-      call.off("drain", done);
-      call.off("cancelled", done);
-      call.off("close", done);
+      call.off('drain', done);
+      call.off('cancelled', done);
+      call.off('close', done);
       resolve();
     };
     // A cancelled call never drains (grpc-js drops its writes), hence 'cancelled' and 'close'.
-    call.on("drain", done);
-    call.on("cancelled", done);
-    call.on("close", done);
+    call.on('drain', done);
+    call.on('cancelled', done);
+    call.on('close', done);
   });
 }
 
-const kCtx = Symbol("switchyard.grpcHandlerContext");
+const kCtx = Symbol('switchyard.grpcHandlerContext');
 type TrackedCall = GrpcServerCall & { [kCtx]?: GrpcHandlerContext };
 
 /**
@@ -230,8 +238,8 @@ type TrackedCall = GrpcServerCall & { [kCtx]?: GrpcHandlerContext };
  * late, it is born aborted); timeoutMs() counts down to the gRPC deadline.
  */
 class GrpcHandlerContext implements HandlerContext {
-  readonly protocolName = "grpc";
-  readonly requestMethod = "POST";
+  readonly protocolName = 'grpc';
+  readonly requestMethod = 'POST';
   private reason: unknown = undefined;
   private controller: AbortController | undefined = undefined;
   private reqHeader: Headers | undefined = undefined;
@@ -260,7 +268,7 @@ class GrpcHandlerContext implements HandlerContext {
     return this.mb.method;
   }
   get url(): string {
-    return "http://" + this.call.getHost() + this.mb.path;
+    return 'http://' + this.call.getHost() + this.mb.path;
   }
   get signal(): AbortSignal {
     if (this.controller === undefined) {
@@ -272,7 +280,7 @@ class GrpcHandlerContext implements HandlerContext {
         // grpc-js emits 'cancelled' on client cancel, deadline and shutdown, and also after
         // every normal completion; the last is a no-op because the reason is set by then.
         this.call[kCtx] = this;
-        this.call.on("cancelled", onCallCancelled);
+        this.call.on('cancelled', onCallCancelled);
       }
     }
     return this.controller.signal;
@@ -283,7 +291,7 @@ class GrpcHandlerContext implements HandlerContext {
     if (this.reqHeader !== undefined) return this.reqHeader.get(name);
     const values = this.call.metadata.get(name);
     if (values.length === 0) return null;
-    if (values.length === 1 && typeof values[0] === "string") return values[0];
+    if (values.length === 1 && typeof values[0] === 'string') return values[0];
     return this.requestHeader.get(name);
   }
   get timeoutMs(): () => number | undefined {
@@ -297,7 +305,7 @@ class GrpcHandlerContext implements HandlerContext {
         this.reqHeader = new Headers(metadataToPairs(this.call.metadata));
       } catch {
         // Headers refuses some values grpc-js accepts (e.g. control characters).
-        throw new ConnectError("invalid request metadata", Code.InvalidArgument);
+        throw new ConnectError('invalid request metadata', Code.InvalidArgument);
       }
     }
     return this.reqHeader;
@@ -346,8 +354,8 @@ function onCallCancelled(this: TrackedCall): void {
 function cancelReason(call: GrpcServerCall): ConnectError {
   // A few ms of slack: grpc-js's deadline timer and Date.now() may disagree by a tick.
   return Date.now() + 5 >= deadlineMs(call)
-    ? new ConnectError("the operation timed out", Code.DeadlineExceeded)
-    : new ConnectError("the client cancelled the call", Code.Canceled);
+    ? new ConnectError('the operation timed out', Code.DeadlineExceeded)
+    : new ConnectError('the client cancelled the call', Code.Canceled);
 }
 
 /** A request header of any handler context: the gRPC port's reads it straight from the call's
@@ -358,7 +366,7 @@ export function requestHeaderValue(ctx: HandlerContext, name: string): string | 
 
 function deadlineMs(call: GrpcServerCall): number {
   const d = call.getDeadline();
-  return typeof d === "number" ? d : d.getTime();
+  return typeof d === 'number' ? d : d.getTime();
 }
 
 function metadataToPairs(md: grpc.Metadata): [string, string][] {
@@ -366,7 +374,7 @@ function metadataToPairs(md: grpc.Metadata): [string, string][] {
   const pairs: [string, string][] = [];
   for (const key in h2) {
     const value = h2[key];
-    if (typeof value === "string") pairs.push([key, value]);
+    if (typeof value === 'string') pairs.push([key, value]);
     else if (Array.isArray(value)) for (const v of value) pairs.push([key, v]);
   }
   return pairs;
@@ -379,9 +387,9 @@ function headersToMetadata(headers: Headers, into: grpc.Metadata | undefined): g
     if (RESERVED.has(key)) return;
     md ??= new grpc.Metadata();
     try {
-      if (key.endsWith("-bin")) {
+      if (key.endsWith('-bin')) {
         // Headers joins repeated values with ", "; each is base64.
-        for (const part of value.split(",")) md.add(key, Buffer.from(part.trim(), "base64"));
+        for (const part of value.split(',')) md.add(key, Buffer.from(part.trim(), 'base64'));
       } else {
         md.add(key, value);
       }
@@ -403,11 +411,11 @@ function headersToMetadata(headers: Headers, into: grpc.Metadata | undefined): g
 export function publicError(err: unknown, abortReason: unknown, rpc: string, logger: TransportLogger): ConnectError {
   if (err instanceof ConnectError) return err;
   if (abortReason instanceof ConnectError && abortReason !== RPC_COMPLETED) return abortReason;
-  if (err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError")) {
+  if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) {
     return ConnectError.from(err);
   }
-  logger.error("unhandled error in RPC handler", { rpc, error: err });
-  return new ConnectError("internal error", Code.Internal);
+  logger.error('unhandled error in RPC handler', { rpc, error: err });
+  return new ConnectError('internal error', Code.Internal);
 }
 
 /** ConnectError → grpc-js status: the same numeric code (Connect's Code values are gRPC's),
@@ -420,13 +428,13 @@ export function toGrpcStatus(err: ConnectError, trailer?: grpc.Metadata): grpc.S
       code: err.code,
       message: err.rawMessage,
       details: err.details.map((d) =>
-        "desc" in d
+        'desc' in d
           ? anyPack(d.desc, create(d.desc, d.value))
           : create(AnySchema, { typeUrl: `type.googleapis.com/${d.type}`, value: d.value }),
       ),
     });
     const bytes = toBinary(StatusSchema, status);
-    md.set("grpc-status-details-bin", Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    md.set('grpc-status-details-bin', Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
   return { code: err.code as number as grpc.status, details: err.rawMessage, metadata: md };
 }

@@ -1,18 +1,13 @@
 // The gRPC port: @grpc/grpc-js serving the bridged Connect impls, plus the standard health
 // service (grpc.health.v1) and server reflection (v1 and v1alpha) so that grpcurl, Postman and
 // evans can discover the API without a copy of the .proto files.
-import * as grpc from "@grpc/grpc-js";
-import { toBinary, type DescFile, type DescService } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
-import type { ContextValues } from "@connectrpc/connect";
-import { HealthImplementation, service as healthService, type ServingStatus } from "grpc-health-check";
-import { ReflectionService } from "@grpc/reflection";
-import {
-  bridgeService,
-  type GrpcServerCall,
-  type ServiceRegistration,
-  type TransportLogger,
-} from "./grpc-bridge.js";
+import * as grpc from '@grpc/grpc-js';
+import { toBinary, type DescFile, type DescService } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
+import type { ContextValues } from '@connectrpc/connect';
+import { HealthImplementation, service as healthService, type ServingStatus } from 'grpc-health-check';
+import { ReflectionService } from '@grpc/reflection';
+import { bridgeService, type GrpcServerCall, type ServiceRegistration, type TransportLogger } from './grpc-bridge.js';
 
 export interface GrpcServerOptions {
   /** "host:port"; port 0 picks a free port. */
@@ -40,7 +35,7 @@ export interface RunningGrpcServer {
 
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const server = new grpc.Server({
-    "grpc.max_receive_message_length": options.maxReceiveMessageBytes,
+    'grpc.max_receive_message_length': options.maxReceiveMessageBytes,
   });
   const names: string[] = [];
   for (const { service, impl } of options.services) {
@@ -52,14 +47,14 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     names.push(service.typeName);
   }
 
-  const statuses: Record<string, ServingStatus> = { "": "SERVING" };
-  for (const name of names) statuses[name] = "SERVING";
+  const statuses: Record<string, ServingStatus> = { '': 'SERVING' };
+  for (const name of names) statuses[name] = 'SERVING';
   const healthImpl = new HealthImplementation(statuses);
   // grpc-health-check types its server parameter against its own proto-loader copy.
-  healthImpl.addToServer(server as unknown as Parameters<HealthImplementation["addToServer"]>[0]);
+  healthImpl.addToServer(server as unknown as Parameters<HealthImplementation['addToServer']>[0]);
   const health: GrpcHealth = {
     setAll(status) {
-      healthImpl.setStatus("", status);
+      healthImpl.setStatus('', status);
       for (const name of names) healthImpl.setStatus(name, status);
     },
     set(service, status) {
@@ -72,11 +67,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   }).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(options.address, grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    );
+    server.bindAsync(options.address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });
-  const host = options.address.slice(0, options.address.lastIndexOf(":"));
+  const host = options.address.slice(0, options.address.lastIndexOf(':'));
 
   let closing: Promise<void> | undefined;
   return {
@@ -85,7 +78,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     health,
     close(graceMs = 5000) {
       closing ??= new Promise<void>((resolve) => {
-        health.setAll("NOT_SERVING");
+        health.setAll('NOT_SERVING');
         // tryShutdown waits for every call, including health Watch streams that never end
         // by themselves, hence the forced shutdown after the grace period.
         const timer = setTimeout(() => {
@@ -104,7 +97,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
 
 type ReflectionPackage = ConstructorParameters<typeof ReflectionService>[0];
 
-const HEALTH_SERVICE = "grpc.health.v1.Health";
+const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
 /**
  * @grpc/reflection reads `fileDescriptorProtos` from a proto-loader package definition. We
@@ -126,13 +119,13 @@ export function reflectionPackage(services: DescService[]): ReflectionPackage {
   // loads its .proto with proto-loader, whose method definitions carry the file descriptors).
   const healthFiles = healthService.Check?.requestType.fileDescriptorProtos ?? [];
   return {
-    "switchyard.reflection": {
-      format: "Protocol Buffer 3 DescriptorProto",
+    'switchyard.reflection': {
+      format: 'Protocol Buffer 3 DescriptorProto',
       type: {},
       fileDescriptorProtos: [...files.values()],
     },
-    "grpc.health.v1": {
-      format: "Protocol Buffer 3 DescriptorProto",
+    'grpc.health.v1': {
+      format: 'Protocol Buffer 3 DescriptorProto',
       type: {},
       fileDescriptorProtos: healthFiles,
     },

@@ -37,8 +37,7 @@ export function guard<S extends DescService>(service: S, impl: Partial<ServiceIm
       if (adminOnly) requireAdmin(caller);
       ctx.values.set(CALLER, caller);
     };
-    const missing = () =>
-      unimplemented(`${service.typeName}/${method.name}`, opts.pending ?? 'not built in this version');
+    const missing = () => unimplemented(`${service.typeName}/${method.name}`, opts.pending ?? 'not built in this version');
 
     if (method.methodKind === 'server_streaming') {
       out[method.localName] = async function* (req: unknown, ctx: HandlerContext) {

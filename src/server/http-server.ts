@@ -5,18 +5,12 @@
 // so a plain `net.Server` accepts each connection, peeks at its first bytes and hands the
 // socket to an HTTP/2 server when they are the HTTP/2 client preface, else to an HTTP/1.1
 // server (with the peeked bytes pushed back).
-import * as http from "node:http";
-import * as http2 from "node:http2";
-import * as net from "node:net";
-import {
-  Code,
-  ConnectError,
-  type ConnectRouter,
-  type ContextValues,
-  type Interceptor,
-} from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { publicError, type TransportLogger } from "./grpc-bridge.js";
+import * as http from 'node:http';
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
+import { Code, ConnectError, type ConnectRouter, type ContextValues, type Interceptor } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { publicError, type TransportLogger } from './grpc-bridge.js';
 
 export type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -43,7 +37,7 @@ export interface RunningHttpServer {
   close(graceMs?: number): Promise<void>;
 }
 
-const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const logger = options.logger ?? { error: (m, f) => console.error(m, f) };
@@ -60,15 +54,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
 
   const handle = (req: NodeRequest, res: NodeResponse): void => {
-    const url = req.url ?? "/";
-    const path = url.includes("?") ? url.slice(0, url.indexOf("?")) : url;
-    if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
-      const body = draining ? "shutting down\n" : "ok\n";
+    const url = req.url ?? '/';
+    const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const body = draining ? 'shutting down\n' : 'ok\n';
       (res as http.ServerResponse).writeHead(draining ? 503 : 200, {
-        "content-type": "text/plain; charset=utf-8",
-        "content-length": String(Buffer.byteLength(body)),
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': String(Buffer.byteLength(body)),
       });
-      if (req.method === "HEAD") res.end();
+      if (req.method === 'HEAD') res.end();
       else res.end(body);
       return;
     }
@@ -82,7 +76,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const h1 = http.createServer((req, res) => {
     const socket = req.socket;
     busy.set(socket, (busy.get(socket) ?? 0) + 1);
-    res.once("close", () => {
+    res.once('close', () => {
       const n = (busy.get(socket) ?? 1) - 1;
       if (n > 0) busy.set(socket, n);
       else {
@@ -90,20 +84,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         if (draining) socket.destroy();
       }
     });
-    if (draining) res.setHeader("connection", "close");
+    if (draining) res.setHeader('connection', 'close');
     handle(req, res);
   });
 
   // Node's http.Server starts the checker that enforces headersTimeout / requestTimeout (the
   // slow-loris guards) on its own 'listening' event; this one never listens (the front
   // server does), so start it explicitly. close() below stops it again (h1.close()).
-  h1.emit("listening");
+  h1.emit('listening');
 
   const h2 = http2.createServer({}, handle);
   const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on("session", (session) => {
+  h2.on('session', (session) => {
     sessions.add(session);
-    session.once("close", () => sessions.delete(session));
+    session.once('close', () => sessions.delete(session));
     if (draining) session.close();
   });
 
@@ -113,18 +107,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const sniffTimeoutMs = options.sniffTimeoutMs ?? 10_000;
   const front = net.createServer((socket) => {
     sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    socket.once('close', () => sockets.delete(socket));
     sniff(socket, sniffTimeoutMs, (isH2) => {
       if (isH2) h2Sockets.add(socket);
-      (isH2 ? h2 : h1).emit("connection", socket);
+      (isH2 ? h2 : h1).emit('connection', socket);
     });
   });
 
   const { host, port: wantedPort } = parseAddress(options.address);
   await new Promise<void>((resolve, reject) => {
-    front.once("error", reject);
+    front.once('error', reject);
     front.listen(wantedPort, host, () => {
-      front.off("error", reject);
+      front.off('error', reject);
       resolve();
     });
   });
@@ -141,7 +135,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       if (!busy.has(socket) && !h2Sockets.has(socket)) socket.destroy();
     }
     const timer = setTimeout(() => {
-      shutdown.abort(new ConnectError("the server is shutting down", Code.Unavailable));
+      shutdown.abort(new ConnectError('the server is shutting down', Code.Unavailable));
       for (const session of sessions) session.destroy();
       for (const socket of sockets) socket.destroy();
     }, graceMs);
@@ -151,7 +145,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   return {
     port,
-    address: `${host.includes(":") ? `[${host}]` : host}:${port}`,
+    address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
     close(graceMs = 5000) {
       closing ??= close(graceMs);
       return closing;
@@ -167,9 +161,9 @@ function sniff(socket: net.Socket, timeoutMs: number, decide: (isH2: boolean) =>
     socket.destroy();
   };
   const cleanup = (): void => {
-    socket.off("readable", onReadable);
-    socket.off("error", fail);
-    socket.off("end", fail);
+    socket.off('readable', onReadable);
+    socket.off('error', fail);
+    socket.off('end', fail);
     socket.setTimeout(0);
   };
   const onReadable = (): void => {
@@ -185,22 +179,22 @@ function sniff(socket: net.Socket, timeoutMs: number, decide: (isH2: boolean) =>
     socket.unshift(seen);
     decide(prefixOfPreface);
   };
-  socket.on("readable", onReadable);
-  socket.on("error", fail);
-  socket.on("end", fail);
+  socket.on('readable', onReadable);
+  socket.on('error', fail);
+  socket.on('end', fail);
   socket.setTimeout(timeoutMs, fail);
 }
 
 export function parseAddress(address: string): { host: string; port: number } {
-  const i = address.lastIndexOf(":");
+  const i = address.lastIndexOf(':');
   if (i < 0) throw new Error(`address must be host:port, got "${address}"`);
   const port = Number(address.slice(i + 1));
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`invalid port in address "${address}"`);
   }
   let host = address.slice(0, i);
-  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
-  return { host: host === "" ? "0.0.0.0" : host, port };
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return { host: host === '' ? '0.0.0.0' : host, port };
 }
 
 /**

@@ -39,15 +39,17 @@ export function checkPolicyMessage(v: Violations, p: ProtoPolicy | undefined, pr
     if (provider.trim() === '' || provider.length > 256) v.add(field, 'provider id must be 1-256 characters');
     entry.keys.forEach((key, i) => {
       if (key.trim() === '' || key.length > 256) v.add(`${field}[${i}]`, 'must be 1-256 characters');
-      else if (ALWAYS_OWNED_KEYS.has(canonicalKey(key))) v.add(`${field}[${i}]`, `"${key}" is owned by Switchyard and can never be allowed`);
+      else if (ALWAYS_OWNED_KEYS.has(canonicalKey(key)))
+        v.add(`${field}[${i}]`, `"${key}" is owned by Switchyard and can never be allowed`);
     });
   }
 }
 
 export function rulesFromProto(p: ProtoPolicy): PolicyRules {
-  const unsupported = p.unsupportedParameters === UnsupportedParameterPolicy.UNSPECIFIED
-    ? undefined
-    : (UnsupportedParameterPolicy[p.unsupportedParameters]!.toLowerCase() as PolicyRules['unsupportedParameters']);
+  const unsupported =
+    p.unsupportedParameters === UnsupportedParameterPolicy.UNSPECIFIED
+      ? undefined
+      : (UnsupportedParameterPolicy[p.unsupportedParameters]!.toLowerCase() as PolicyRules['unsupportedParameters']);
   const sensitivity = p.maxRemoteSensitivity === Sensitivity.UNSPECIFIED ? undefined : sensitivityFromProto(p.maxRemoteSensitivity);
   const uniq = (l: string[]) => [...new Set(l.map((s) => s.trim()))];
   return {

@@ -103,7 +103,11 @@ export function routerService(deps: CallDeps, limits: WayInLimits): Partial<Serv
         query: req.query || undefined,
       };
       const page = listModels(filter, req.pageSize, req.pageToken, deps);
-      return create(ListModelsResponseSchema, { models: page.models.map(modelToProto), nextPageToken: page.nextPageToken ?? '', totalSize: page.total });
+      return create(ListModelsResponseSchema, {
+        models: page.models.map(modelToProto),
+        nextPageToken: page.nextPageToken ?? '',
+        totalSize: page.total,
+      });
     },
   };
 }

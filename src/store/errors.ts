@@ -5,15 +5,7 @@
 import { SwitchyardError } from '../errors.js';
 import { SQLSTATE, sqlState } from './db.js';
 
-export type Entity =
-  | 'tenant'
-  | 'api_key'
-  | 'provider'
-  | 'model_override'
-  | 'alias'
-  | 'route_rule'
-  | 'policy'
-  | 'budget';
+export type Entity = 'tenant' | 'api_key' | 'provider' | 'model_override' | 'alias' | 'route_rule' | 'policy' | 'budget';
 
 export class AlreadyExistsError extends SwitchyardError {
   readonly entity: Entity;
@@ -50,12 +42,7 @@ export class NotFoundError extends SwitchyardError {
  * `entity id` exists; a foreign-key violation means the referenced `parent` row is missing.
  * Anything else (check constraints, connection loss) propagates unchanged.
  */
-export function mapWriteError(
-  err: unknown,
-  entity: Entity,
-  id: string,
-  parent?: { entity: Entity; id: string },
-): never {
+export function mapWriteError(err: unknown, entity: Entity, id: string, parent?: { entity: Entity; id: string }): never {
   const code = sqlState(err);
   if (code === SQLSTATE.uniqueViolation) {
     throw new AlreadyExistsError(entity, id, (err as { constraint?: string }).constraint);

@@ -65,10 +65,7 @@ export function checksum(sql: string): string {
   return createHash('sha256').update(sql.replace(/\r\n/g, '\n')).digest('hex');
 }
 
-export async function migrate(
-  db: Db,
-  opts: { dir?: URL | string; migrations?: Migration[] } = {},
-): Promise<MigrateResult> {
+export async function migrate(db: Db, opts: { dir?: URL | string; migrations?: Migration[] } = {}): Promise<MigrateResult> {
   const migrations = opts.migrations ?? (await loadMigrations(opts.dir));
   return db.transaction(async (tx) => {
     // The pool's statement_timeout would also cut the wait for another replica's lock.
@@ -104,15 +101,9 @@ export async function migrate(
       try {
         await tx.exec(m.sql);
       } catch (err) {
-        throw new MigrationError(
-          `migration ${pad(m.version)}_${m.name}.sql failed: ${(err as Error).message}`,
-          { cause: err },
-        );
+        throw new MigrationError(`migration ${pad(m.version)}_${m.name}.sql failed: ${(err as Error).message}`, { cause: err });
       }
-      await tx.query(
-        'INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)',
-        [m.version, m.name, m.checksum],
-      );
+      await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
       applied.push(m.version);
     }
     return { applied };
@@ -136,8 +127,7 @@ function refuseUnknown(
   const newestDb = unknown[unknown.length - 1]!;
   if (newestDb.version > newestKnown) {
     throw new MigrationError(
-      `database schema is at migration ${label(newestDb)}, ${knows}: ` +
-        'run a newer Switchyard or restore the database',
+      `database schema is at migration ${label(newestDb)}, ${knows}: ` + 'run a newer Switchyard or restore the database',
     );
   }
   // Every unknown version is below this build's newest: a landed file was deleted or renumbered.

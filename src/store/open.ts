@@ -19,4 +19,3 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
   }
   throw new Error('openDb: set databaseUrl (Postgres) or dataDir (embedded PGlite)');
 }
-

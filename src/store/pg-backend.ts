@@ -13,8 +13,7 @@ const parseInt8 = (v: string): bigint => BigInt(v);
 // pg's own int8[] parser (it yields strings); its typings only accept the enum of scalar oids.
 const getParser = pg.types.getTypeParser as (oid: number, format?: string) => (v: string) => unknown;
 const defaultInt8Array = getParser(INT8_ARRAY_OID, 'text') as (v: string) => (string | null)[];
-const parseInt8Array = (v: string): (bigint | null)[] =>
-  defaultInt8Array(v).map((x) => (x === null ? null : BigInt(x)));
+const parseInt8Array = (v: string): (bigint | null)[] => defaultInt8Array(v).map((x) => (x === null ? null : BigInt(x)));
 
 /**
  * Per-pool type parsers: int8 → bigint without touching pg's global `types`, which another
@@ -62,10 +61,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     await pool.query('SELECT 1');
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw new Error(
-      `cannot connect to Postgres at ${redactUrl(opts.databaseUrl)}: ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw new Error(`cannot connect to Postgres at ${redactUrl(opts.databaseUrl)}: ${(err as Error).message}`, { cause: err });
   }
   return new PostgresDb(pool, new PgListener(config, onBackgroundError), state);
 }
@@ -114,8 +110,7 @@ class PostgresDb implements Db {
       return client;
     };
     const tx: Queryable = {
-      query: async <R>(sql: string, params?: unknown[]) =>
-        toResult<R>(await live().query(sql, params)),
+      query: async <R>(sql: string, params?: unknown[]) => toResult<R>(await live().query(sql, params)),
       exec: async (sql: string) => {
         await live().query(sql);
       },

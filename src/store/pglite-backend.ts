@@ -45,8 +45,7 @@ class PgliteDb implements Db {
     return run(() =>
       this.pglite.transaction((ptx: Transaction) => {
         const tx: Queryable = {
-          query: <R>(sql: string, params?: unknown[]) =>
-            run(() => ptx.query<R>(sql, params)).then(toResult),
+          query: <R>(sql: string, params?: unknown[]) => run(() => ptx.query<R>(sql, params)).then(toResult),
           exec: async (sql: string) => {
             await run(() => ptx.exec(sql));
           },

@@ -26,9 +26,7 @@ export class TxGuard {
     // A timer or promise created inside a transaction inherits its async context long after
     // COMMIT; `open` is cleared at the end so such late work is not refused.
     if (this.#als.getStore()?.open) {
-      throw new Error(
-        `${what} called inside a transaction callback of the same database: use the tx argument`,
-      );
+      throw new Error(`${what} called inside a transaction callback of the same database: use the tx argument`);
     }
   }
 
@@ -45,9 +43,7 @@ export class TxGuard {
 
 /** An error carrying SQLSTATE 25P02, thrown when COMMIT turns into ROLLBACK. */
 export function transactionAborted(): Error {
-  const err = new Error(
-    'transaction was rolled back instead of committed: a statement in it failed',
-  ) as Error & { code: string };
+  const err = new Error('transaction was rolled back instead of committed: a statement in it failed') as Error & { code: string };
   err.code = '25P02';
   return err;
 }

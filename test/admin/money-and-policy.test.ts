@@ -48,7 +48,10 @@ describe('budgets', () => {
     const row = await budgets.createBudget(h.deps, budget({ scope: 'api_key', apiKeyId: 'config:acme:ci', limit: 5n }));
     expect(row.id).toMatch(/^bud_/);
     expect(h.state.budgetsFor('acme', 'config:acme:ci', '').map((b) => b.id)).toContain(row.id);
-    const updated = await budgets.updateBudget(h.deps, budget({ id: row.id, scope: 'api_key', apiKeyId: 'config:acme:ci', period: 'month', limit: 7n }));
+    const updated = await budgets.updateBudget(
+      h.deps,
+      budget({ id: row.id, scope: 'api_key', apiKeyId: 'config:acme:ci', period: 'month', limit: 7n }),
+    );
     expect(updated).toMatchObject({ id: row.id, period: 'month', limit: 7n, spent: 0n, reserved: 0n, source: 'admin' });
     await budgets.deleteBudget(h.deps, row.id);
     expect(h.state.budgetsFor('acme', 'config:acme:ci', '').map((b) => b.id)).not.toContain(row.id);
@@ -72,7 +75,10 @@ describe('usage', () => {
 
   it('an admin sees every tenant; a tenant caller only its own, and naming another is PERMISSION_DENIED', async () => {
     const all = await queryUsage(h.deps, range, { tenant: '', admin: true });
-    expect(all.map((r) => [r.group.tenant, r.cost])).toEqual([['acme', 100n], ['globex', 5_000n]]);
+    expect(all.map((r) => [r.group.tenant, r.cost])).toEqual([
+      ['acme', 100n],
+      ['globex', 5_000n],
+    ]);
     const own = await queryUsage(h.deps, range, { tenant: 'acme', admin: false });
     expect(own.map((r) => [r.group.tenant, r.cost])).toEqual([['acme', 100n]]);
     const other = await rejection(queryUsage(h.deps, { ...range, tenant: 'globex' }, { tenant: 'acme', admin: false }));
@@ -98,7 +104,11 @@ describe('policies', () => {
     const widened = await rejection(policies.updateTenantPolicy(h.deps, 'acme', { ...EMPTY_RULES, allowedProviders: ['anthropic'] }));
     expect(widened).toMatchObject({ kind: 'invalid_argument', reason: 'POLICY_WIDENS_PLATFORM' });
     expect(fields(widened)).toEqual(['policy.allowed_providers[0]']);
-    const narrowed = await policies.updateTenantPolicy(h.deps, 'acme', { ...EMPTY_RULES, allowedProviders: ['openai'], maxOutputTokens: 100 });
+    const narrowed = await policies.updateTenantPolicy(h.deps, 'acme', {
+      ...EMPTY_RULES,
+      allowedProviders: ['openai'],
+      maxOutputTokens: 100,
+    });
     expect(narrowed).toMatchObject({ version: 1n, rules: { maxOutputTokens: 100 } });
     expect((await policies.getTenantPolicy(h.deps, 'acme', 0n)).rules.maxOutputTokens).toBe(100);
     await policies.deleteTenantPolicy(h.deps, 'acme');

@@ -38,7 +38,12 @@ describe('publishChange', () => {
     const steps: Array<[string, () => Promise<unknown>, { reloads: number; invalidations: number }, Notice[]]> = [
       ['createTenant', () => tenants.createTenant(d, { id: 'globex', name: 'Globex', disabled: false }), TENANTS, onConfig('tenant')],
       ['updateTenant', () => tenants.updateTenant(d, 'globex', { disabled: true }), TENANTS, onConfig('tenant')],
-      ['createApiKey', async () => (keyId = (await tenants.createApiKey(d, { tenant: 'globex', admin: false, name: 'svc' })).apiKey.id), KEYS, onConfig('api_key')],
+      [
+        'createApiKey',
+        async () => (keyId = (await tenants.createApiKey(d, { tenant: 'globex', admin: false, name: 'svc' })).apiKey.id),
+        KEYS,
+        onConfig('api_key'),
+      ],
       ['updateApiKey', () => tenants.updateApiKey(d, keyId, { revoked: true }), KEYS, onConfig('api_key')],
       ['deleteApiKey', () => tenants.deleteApiKey(d, keyId), KEYS, onConfig('api_key')],
       ['createProvider', () => providers.createProvider(d, provider('openai-2')), ROUTING, onConfig('provider')],
@@ -57,14 +62,28 @@ describe('publishChange', () => {
       ['updateBudget', () => budgets.updateBudget(d, budget(20n)), ROUTING, onConfig('budget')],
       ['deleteBudget', () => budgets.deleteBudget(d, 'acme-day'), ROUTING, onConfig('budget')],
       // Policy versions are announced by the store, inside the append's transaction.
-      ['updatePlatformPolicy', () => policies.updatePlatformPolicy(d, { ...EMPTY_RULES, deniedProviders: ['ollama'] }), ROUTING, onPolicy('platform', 1)],
-      ['updateTenantPolicy', () => policies.updateTenantPolicy(d, 'acme', { ...EMPTY_RULES, deniedModels: ['openai/gpt-4o'] }), ROUTING, onPolicy('tenant:acme', 1)],
+      [
+        'updatePlatformPolicy',
+        () => policies.updatePlatformPolicy(d, { ...EMPTY_RULES, deniedProviders: ['ollama'] }),
+        ROUTING,
+        onPolicy('platform', 1),
+      ],
+      [
+        'updateTenantPolicy',
+        () => policies.updateTenantPolicy(d, 'acme', { ...EMPTY_RULES, deniedModels: ['openai/gpt-4o'] }),
+        ROUTING,
+        onPolicy('tenant:acme', 1),
+      ],
       ['deleteTenantPolicy', () => policies.deleteTenantPolicy(d, 'acme'), ROUTING, onPolicy('tenant:acme', 2)],
       ['deleteTenant', () => tenants.deleteTenant(d, 'globex'), TENANTS, onConfig('tenant')],
     ];
     for (const [name, fn, effects, notices] of steps) {
       const seen = await h.observe(fn);
-      expect({ name, reloads: seen.reloads, invalidations: seen.invalidations, notices: seen.notices }).toEqual({ name, ...effects, notices });
+      expect({ name, reloads: seen.reloads, invalidations: seen.invalidations, notices: seen.notices }).toEqual({
+        name,
+        ...effects,
+        notices,
+      });
     }
   });
 
@@ -72,7 +91,9 @@ describe('publishChange', () => {
     const committed: Array<Promise<number>> = [];
     const stop = await h.replica.listen(CONFIG_CHANNEL, (payload) => {
       if (payload === 'alias') {
-        committed.push(h.replica.query<{ n: number }>(`SELECT count(*)::int AS n FROM aliases WHERE name = 'visible'`).then((r) => r.rows[0]!.n));
+        committed.push(
+          h.replica.query<{ n: number }>(`SELECT count(*)::int AS n FROM aliases WHERE name = 'visible'`).then((r) => r.rows[0]!.n),
+        );
       }
     });
     try {
@@ -93,10 +114,18 @@ describe('publishChange', () => {
       ['key of a missing tenant', () => tenants.createApiKey(d, { tenant: 'ghost', admin: false, name: 'x' }), 'not_found'],
       ['missing provider', () => providers.deleteProvider(d, 'ghost'), 'not_found'],
       ['override of a model with none', () => models.updateModelOverride(d, { ...override(1), modelId: 'openai/none' }), 'not_found'],
-      ['alias of an unknown model', () => models.createAlias(d, { ...alias('x'), targets: [{ model: 'nope/unknown', weight: 0 }] }), 'invalid_argument'],
+      [
+        'alias of an unknown model',
+        () => models.createAlias(d, { ...alias('x'), targets: [{ model: 'nope/unknown', weight: 0 }] }),
+        'invalid_argument',
+      ],
       ['budget of an unknown tenant', () => budgets.createBudget(d, { ...budget(1n), tenant: 'ghost' }), 'invalid_argument'],
       ['config budget', () => budgets.deleteBudget(d, 'config:acme:tenant:month'), 'failed_precondition'],
-      ['widening tenant policy', () => policies.updateTenantPolicy(d, 'acme', { ...EMPTY_RULES, allowedProviders: ['openai', 'anthropic'] }), 'invalid_argument'],
+      [
+        'widening tenant policy',
+        () => policies.updateTenantPolicy(d, 'acme', { ...EMPTY_RULES, allowedProviders: ['openai', 'anthropic'] }),
+        'invalid_argument',
+      ],
     ];
     for (const [name, fn, kind] of failures) {
       const f = await observeFailure(h, fn);

@@ -79,7 +79,12 @@ describe('providers', () => {
     expect(row?.apiKeyCiphertext).not.toContain(BYOK);
     expect(h.deps.vault.decrypt(row!.apiKeyCiphertext!)?.reveal()).toBe(BYOK);
     // Routable at once: the state reloaded with the decrypted key.
-    expect(h.state.snapshot().providers.find((p) => p.id === 'anthropic-byok')?.apiKey?.reveal()).toBe(BYOK);
+    expect(
+      h.state
+        .snapshot()
+        .providers.find((p) => p.id === 'anthropic-byok')
+        ?.apiKey?.reveal(),
+    ).toBe(BYOK);
 
     const updated = await providers.updateProvider(h.deps, provider({ regions: ['us'] }));
     expect(updated).toMatchObject({ hasApiKey: true, regions: ['us'] });
@@ -88,12 +93,22 @@ describe('providers', () => {
   });
 
   it('has_api_key for a key named by environment variable follows the server environment', async () => {
-    expect((await providers.createProvider(h.deps, provider({ id: 'openai-2', kind: 'openai', apiKeyEnv: 'OPENAI_KEY' }))).hasApiKey).toBe(true);
-    expect((await providers.createProvider(h.deps, provider({ id: 'openai-3', kind: 'openai', apiKeyEnv: 'NOT_SET' }))).hasApiKey).toBe(false);
+    expect((await providers.createProvider(h.deps, provider({ id: 'openai-2', kind: 'openai', apiKeyEnv: 'OPENAI_KEY' }))).hasApiKey).toBe(
+      true,
+    );
+    expect((await providers.createProvider(h.deps, provider({ id: 'openai-3', kind: 'openai', apiKeyEnv: 'NOT_SET' }))).hasApiKey).toBe(
+      false,
+    );
   });
 
   it('without SWITCHYARD_SECRET_KEY a key is refused, not stored in clear', async () => {
-    const noVault = adminDeps({ db: h.pg.db, state: h.state, vault: new KeyVault(undefined), auth: { invalidate: () => undefined }, env: {} });
+    const noVault = adminDeps({
+      db: h.pg.db,
+      state: h.state,
+      vault: new KeyVault(undefined),
+      auth: { invalidate: () => undefined },
+      env: {},
+    });
     const err = await rejection(providers.createProvider(noVault, provider({ id: 'clear', apiKey: BYOK })));
     expect(err).toMatchObject({ kind: 'failed_precondition', reason: 'SECRET_KEY_NOT_CONFIGURED' });
     expect(await getProvider(h.pg.db, 'clear')).toBeNull();
@@ -106,7 +121,10 @@ describe('models, aliases and route rules', () => {
       models.createAlias(h.deps, {
         name: 'not ok!',
         strategy: undefined,
-        targets: [{ model: 'nope/unknown', weight: 1 }, { model: 'openai/gpt-4o', weight: -1 }],
+        targets: [
+          { model: 'nope/unknown', weight: 1 },
+          { model: 'openai/gpt-4o', weight: -1 },
+        ],
         description: '',
       }),
     );
@@ -118,22 +136,44 @@ describe('models, aliases and route rules', () => {
     const row = await models.createAlias(h.deps, {
       name: 'fast',
       strategy: 'cheapest',
-      targets: [{ model: 'openai/gpt-4o-mini', weight: 0 }, { model: 'openai/gpt-4o', weight: 3 }],
+      targets: [
+        { model: 'openai/gpt-4o-mini', weight: 0 },
+        { model: 'openai/gpt-4o', weight: 3 },
+      ],
       description: 'cheap first',
     });
     expect(row.body).toEqual({
       strategy: 'cheapest',
-      targets: [{ model: 'openai/gpt-4o-mini', weight: 1 }, { model: 'openai/gpt-4o', weight: 3 }],
+      targets: [
+        { model: 'openai/gpt-4o-mini', weight: 1 },
+        { model: 'openai/gpt-4o', weight: 3 },
+      ],
       description: 'cheap first',
     });
     expect(h.state.snapshot().aliases.get('fast')).toMatchObject({ strategy: 'cheapest' });
-    expect((await rejection(models.createAlias(h.deps, { name: 'fast', strategy: undefined, targets: [{ model: 'openai/gpt-4o', weight: 1 }], description: '' }))).kind).toBe('already_exists');
+    expect(
+      (
+        await rejection(
+          models.createAlias(h.deps, {
+            name: 'fast',
+            strategy: undefined,
+            targets: [{ model: 'openai/gpt-4o', weight: 1 }],
+            description: '',
+          }),
+        )
+      ).kind,
+    ).toBe('already_exists');
   });
 
   it('a model override adds a model; updating one that does not exist is NOT_FOUND', async () => {
     const modelId = 'openai/gpt-use-case';
     expect(h.state.snapshot().catalog.resolve(modelId)).toBeUndefined();
-    await models.createModelOverride(h.deps, { modelId, patch: { contextWindow: 400_000, maxOutputTokens: 32_000 }, disabled: false, quality: 80 });
+    await models.createModelOverride(h.deps, {
+      modelId,
+      patch: { contextWindow: 400_000, maxOutputTokens: 32_000 },
+      disabled: false,
+      quality: 80,
+    });
     expect(h.state.snapshot().catalog.resolve(modelId)).toMatchObject({ contextWindow: 400_000 });
     await models.updateModelOverride(h.deps, { modelId, patch: {}, disabled: true, quality: null });
     expect(h.state.snapshot().catalog.resolve(modelId)).toBeUndefined();
@@ -143,8 +183,22 @@ describe('models, aliases and route rules', () => {
   });
 
   it('route rules list by tenant', async () => {
-    await models.createRouteRule(h.deps, { id: 'acme-sum', tenantId: 'acme', workerId: '', taskType: 'summarize', target: 'fast', strategy: null });
-    await models.createRouteRule(h.deps, { id: 'default', tenantId: '', workerId: '', taskType: '', target: 'openai/gpt-4o', strategy: 'priority' });
+    await models.createRouteRule(h.deps, {
+      id: 'acme-sum',
+      tenantId: 'acme',
+      workerId: '',
+      taskType: 'summarize',
+      target: 'fast',
+      strategy: null,
+    });
+    await models.createRouteRule(h.deps, {
+      id: 'default',
+      tenantId: '',
+      workerId: '',
+      taskType: '',
+      target: 'openai/gpt-4o',
+      strategy: 'priority',
+    });
     expect((await models.listRouteRules(h.deps, {}, 'acme')).items.map((r) => r.id)).toEqual(['acme-sum']);
     expect((await models.listRouteRules(h.deps, {})).items.map((r) => r.id)).toEqual(['acme-sum', 'default']);
     expect(h.state.snapshot().routes.map((r) => r.id)).toEqual(['acme-sum', 'default']);

@@ -50,23 +50,57 @@ function scripted(...scripts: Array<Array<ChatEvent[] | UpstreamError>>): Provid
 function depsFor(adapters: Record<string, ProviderAdapter>): CallDeps & { records: DecisionRow[] } {
   const catalog = new Catalog(
     [
-      model('one/m', { upstreamModel: 'm-one', pricing: { input: 1_000_000n, output: 2_000_000n, cachedInput: 0n, cacheWriteInput: 0n, reasoning: 0n, tiers: [] } }),
+      model('one/m', {
+        upstreamModel: 'm-one',
+        pricing: { input: 1_000_000n, output: 2_000_000n, cachedInput: 0n, cacheWriteInput: 0n, reasoning: 0n, tiers: [] },
+      }),
       model('two/m', { upstreamModel: 'm-two' }),
     ],
     { baseVersion: 'test-catalog' },
   );
-  const providers = Object.keys(adapters).map((id) => ({ id, kind: 'openai' as const, apiKey: new Secret('sk-test'), regions: [], local: false, disabled: false, source: 'config' as const }));
-  const snap = buildSnapshot({ catalog, providers, aliases: [{ name: 'pair', strategy: 'priority', targets: [{ model: 'one/m', weight: 1 }, { model: 'two/m', weight: 1 }] }], policyVersion: 'platform:0' });
+  const providers = Object.keys(adapters).map((id) => ({
+    id,
+    kind: 'openai' as const,
+    apiKey: new Secret('sk-test'),
+    regions: [],
+    local: false,
+    disabled: false,
+    source: 'config' as const,
+  }));
+  const snap = buildSnapshot({
+    catalog,
+    providers,
+    aliases: [
+      {
+        name: 'pair',
+        strategy: 'priority',
+        targets: [
+          { model: 'one/m', weight: 1 },
+          { model: 'two/m', weight: 1 },
+        ],
+      },
+    ],
+    policyVersion: 'platform:0',
+  });
   const records: DecisionRow[] = [];
   const breakers = new BreakerRegistry();
   return {
     records,
     snapshot: () => snap,
     unsupportedParameters: 'warn',
-    executor: { adapterFor: (id) => adapters[id], breakers, retry: { ...DEFAULT_RETRY, maxAttemptsPerCandidate: 1 }, random: () => 0, now: Date.now, sleep: async () => undefined },
+    executor: {
+      adapterFor: (id) => adapters[id],
+      breakers,
+      retry: { ...DEFAULT_RETRY, maxAttemptsPerCandidate: 1 },
+      random: () => 0,
+      now: Date.now,
+      sleep: async () => undefined,
+    },
     decisions: { record: (r) => void records.push(r), get: async (id) => records.find((r) => r.id === id) ?? null },
     money: undefined,
-    policyAt: async () => { throw new Error('not used'); },
+    policyAt: async () => {
+      throw new Error('not used');
+    },
   };
 }
 
@@ -87,12 +121,26 @@ const control = () => ({ signal: new AbortController().signal });
 
 describe('runChat', () => {
   it('streams the route with its decision id, the text, the priced usage and the finish; records the decision', async () => {
-    const one = scripted([[{ type: 'delta', text: 'Hel' }, { type: 'delta', text: 'lo' }], [{ type: 'usage', usage: USAGE }, { type: 'finish', reason: 'stop' }]]);
+    const one = scripted([
+      [
+        { type: 'delta', text: 'Hel' },
+        { type: 'delta', text: 'lo' },
+      ],
+      [
+        { type: 'usage', usage: USAGE },
+        { type: 'finish', reason: 'stop' },
+      ],
+    ]);
     const deps = depsFor({ one, two: scripted() });
     const events = await collect(runChat(intent(), CALLER, deps, control()));
     const routeEv = events[0] as Extract<ChatCallEvent, { type: 'route' }>;
     expect(routeEv).toMatchObject({ type: 'route', provider: 'one', model: 'one/m', upstreamModel: 'm-one', attempt: 1 });
-    expect(events.filter((e) => e.type === 'delta').map((e) => (e as { text: string }).text).join('')).toBe('Hello');
+    expect(
+      events
+        .filter((e) => e.type === 'delta')
+        .map((e) => (e as { text: string }).text)
+        .join(''),
+    ).toBe('Hello');
     // 7 input tokens at 1,000,000 and 3 output at 2,000,000 pico-USD.
     expect(events.at(-2)).toEqual({ type: 'usage', usage: USAGE, cost: 13_000_000n, estimated: false });
     expect(events.at(-1)).toMatchObject({ type: 'finish', reason: 'stop' });
@@ -100,14 +148,28 @@ describe('runChat', () => {
 
     await nextTurn();
     const record = deps.records.find((r) => r.id === routeEv.decisionId)!;
-    expect(record).toMatchObject({ rpc: 'Chat', tenantId: 'acme', policyVersion: 'platform:0', catalogVersion: expect.stringContaining('test-catalog') });
-    expect(record.outcome).toMatchObject({ finish: { reason: 'stop' }, cost: '13000000', attempts: [{ attempt: 1, provider: 'one', model: 'one/m' }] });
+    expect(record).toMatchObject({
+      rpc: 'Chat',
+      tenantId: 'acme',
+      policyVersion: 'platform:0',
+      catalogVersion: expect.stringContaining('test-catalog'),
+    });
+    expect(record.outcome).toMatchObject({
+      finish: { reason: 'stop' },
+      cost: '13000000',
+      attempts: [{ attempt: 1, provider: 'one', model: 'one/m' }],
+    });
     expect(record.inputs).toMatchObject({ context: { requestId: 'r-1', workerId: 'w-1' } });
   });
 
   it('fails over to the next candidate before the first token, reporting the failed attempt', async () => {
     const one = scripted([new UpstreamError('server_error', 'boom', { status: 500, provider: 'one' })]);
-    const two = scripted([[{ type: 'delta', text: 'ok' }, { type: 'finish', reason: 'stop' }]]);
+    const two = scripted([
+      [
+        { type: 'delta', text: 'ok' },
+        { type: 'finish', reason: 'stop' },
+      ],
+    ]);
     const events = await collect(runChat(intent(), CALLER, depsFor({ one, two }), control()));
     expect(events.map((e) => e.type)).toEqual(['route', 'attempt_failed', 'route', 'delta', 'usage', 'finish']);
     // No usage reported: estimated from the streamed characters, flagged.
@@ -118,7 +180,9 @@ describe('runChat', () => {
   it('refuses provider options that set what Switchyard owns before any upstream call, and records the refusal', async () => {
     const one = scripted();
     const deps = depsFor({ one, two: scripted() });
-    const err = await collect(runChat(intent({ providerOptions: { model: 'other', user: 'u' } }), CALLER, deps, control())).catch((e: unknown) => e);
+    const err = await collect(runChat(intent({ providerOptions: { model: 'other', user: 'u' } }), CALLER, deps, control())).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SwitchyardError);
     expect((err as SwitchyardError).violations.map((v) => v.field)).toEqual(['provider_options_json.model']);
     expect(one.calls).toHaveLength(0);
@@ -130,7 +194,11 @@ describe('route', () => {
   it('plans and records without executing', () => {
     const one = scripted();
     const deps = depsFor({ one, two: scripted() });
-    const r = route({ model: 'pair', kind: 'chat', input: { messages: [] }, maxOutputTokens: 10, requirements: NO_REQUIREMENTS, context: NO_CONTEXT }, CALLER, deps);
+    const r = route(
+      { model: 'pair', kind: 'chat', input: { messages: [] }, maxOutputTokens: 10, requirements: NO_REQUIREMENTS, context: NO_CONTEXT },
+      CALLER,
+      deps,
+    );
     expect(r.plan.candidates.map((c) => c.model.id)).toEqual(['one/m', 'two/m']);
     expect(deps.records.map((d) => d.id)).toEqual([r.decisionId]);
     expect(one.calls).toHaveLength(0);
@@ -139,17 +207,31 @@ describe('route', () => {
 
 describe('RouterService in-process (connect router transport, no port)', () => {
   it('streams a Chat through the same handlers both ports serve', async () => {
-    const deps = depsFor({ one: scripted([[{ type: 'delta', text: 'hi there' }, { type: 'usage', usage: USAGE }, { type: 'finish', reason: 'stop' }]]), two: scripted() });
+    const deps = depsFor({
+      one: scripted([
+        [
+          { type: 'delta', text: 'hi there' },
+          { type: 'usage', usage: USAGE },
+          { type: 'finish', reason: 'stop' },
+        ],
+      ]),
+      two: scripted(),
+    });
     const auth = new Authenticator({ devMode: true, staticKeys: new Map(), lookup: async () => undefined });
     const impl = guard(RouterService, routerService(deps, { maxMessageBytes: 1 << 20 }), { auth });
-    const client = createClient(RouterService, createRouterTransport(({ service }) => service(RouterService, impl)));
+    const client = createClient(
+      RouterService,
+      createRouterTransport(({ service }) => service(RouterService, impl)),
+    );
     const out: string[] = [];
     for await (const m of client.chat({ model: 'pair', messages: [{ role: 2, content: 'hi' }] })) out.push(m.event.case ?? '');
     expect(out).toEqual(['route', 'delta', 'usage', 'finish']);
 
-    const bad = await collect((async function* () {
-      for await (const m of client.chat({ model: 'pair', messages: [] })) yield m as never;
-    })()).catch((e: { rawMessage?: string }) => e);
+    const bad = await collect(
+      (async function* () {
+        for await (const m of client.chat({ model: 'pair', messages: [] })) yield m as never;
+      })(),
+    ).catch((e: { rawMessage?: string }) => e);
     expect(String((bad as { rawMessage?: string }).rawMessage)).toContain('messages');
   });
 });

@@ -148,7 +148,13 @@ describe('providers', () => {
     const created = await adm('CreateProvider', {
       provider: { id: 'anthropic-byok', kind: 'PROVIDER_KIND_ANTHROPIC', api_key: BYOK, regions: ['eu'] },
     });
-    expect(created.provider).toMatchObject({ id: 'anthropic-byok', kind: 'PROVIDER_KIND_ANTHROPIC', has_api_key: true, api_key: '', source: 'admin' });
+    expect(created.provider).toMatchObject({
+      id: 'anthropic-byok',
+      kind: 'PROVIDER_KIND_ANTHROPIC',
+      has_api_key: true,
+      api_key: '',
+      source: 'admin',
+    });
 
     const res = await route({ model: 'anthropic/claude-sonnet-4-5' });
     expect(res.candidates.map((x: Any) => x.provider)).toEqual(['anthropic-byok']);
@@ -191,11 +197,15 @@ describe('providers', () => {
     expect(updated.provider).toMatchObject({ max_sensitivity: 'SENSITIVITY_RESTRICTED', has_api_key: true });
     const res = await route(restricted);
     expect(res.candidates.map((x: Any) => x.provider)).toEqual(['anthropic-vault']);
-    expect(res.excluded.filter((x: Any) => x.provider !== 'anthropic-vault').map((x: Any) => x.reason)).toContain('EXCLUSION_REASON_SENSITIVITY');
+    expect(res.excluded.filter((x: Any) => x.provider !== 'anthropic-vault').map((x: Any) => x.reason)).toContain(
+      'EXCLUSION_REASON_SENSITIVITY',
+    );
     const listed = await listAll('ListProviders', 'providers');
     expect(listed.find((p) => p.id === 'anthropic-vault')).toMatchObject({ max_sensitivity: 'SENSITIVITY_RESTRICTED' });
 
-    const bad = await admErr('UpdateProvider', { provider: { id: 'anthropic-vault', kind: 'PROVIDER_KIND_ANTHROPIC', max_sensitivity: 42 } });
+    const bad = await admErr('UpdateProvider', {
+      provider: { id: 'anthropic-vault', kind: 'PROVIDER_KIND_ANTHROPIC', max_sensitivity: 42 },
+    });
     expect(violatedFields(bad)).toEqual(['provider.max_sensitivity']);
     await adm('DeleteProvider', { id: 'anthropic-vault' });
   });
@@ -234,7 +244,13 @@ describe('model overrides', () => {
     expect(created.model_override).toMatchObject({ model_id: model, disabled: false, quality: 80 });
 
     const m = (await meta(model)).model;
-    expect(m).toMatchObject({ id: model, provider: 'openai', context_window: '400000', source: 'admin', upstream_model: 'gpt-e2e-preview' });
+    expect(m).toMatchObject({
+      id: model,
+      provider: 'openai',
+      context_window: '400000',
+      source: 'admin',
+      upstream_model: 'gpt-e2e-preview',
+    });
     expect(m.pricing).toMatchObject({ input: '1000000', output: '8000000' });
 
     const res = await route({ model, max_output_tokens: '1000' });

@@ -57,10 +57,9 @@ afterAll(async () => {
 
 async function addBudget(db: FreshPostgres, limit: bigint): Promise<void> {
   await db.db.query(`INSERT INTO tenants (id) VALUES ('acme') ON CONFLICT DO NOTHING`);
-  await db.db.query(
-    `INSERT INTO budgets (id, tenant_id, scope, period, limit_pico) VALUES ('acme-total', 'acme', 'tenant', 'total', $1)`,
-    [limit],
-  );
+  await db.db.query(`INSERT INTO budgets (id, tenant_id, scope, period, limit_pico) VALUES ('acme-total', 'acme', 'tenant', 'total', $1)`, [
+    limit,
+  ]);
 }
 
 type Outcome = { ok: true; cost: bigint } | { ok: false; code: number; reason: string; message: string };
@@ -81,7 +80,11 @@ function chatOnce(c: Clients, i: number): Promise<Outcome> {
       resolve({ ok: false, code: err.code, reason: details(err).errorInfo?.reason ?? '', message: err.details }),
     );
     stream.on('end', () =>
-      resolve(cost !== undefined && finish === 'FINISH_REASON_STOP' ? { ok: true, cost } : { ok: false, code: -1, reason: `finish ${finish}`, message: '' }),
+      resolve(
+        cost !== undefined && finish === 'FINISH_REASON_STOP'
+          ? { ok: true, cost }
+          : { ok: false, code: -1, reason: `finish ${finish}`, message: '' },
+      ),
     );
   });
 }

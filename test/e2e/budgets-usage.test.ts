@@ -5,7 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertLedgerRows } from '../../src/store/repos/usage.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
 import { ledgerRow } from '../storage/suites/usage.js';
-import { ACME_KEY, ADMIN_KEY, bearer, call, callError, CONFIG_YAML, grpcClients, serverEnv, violatedFields, type Any, type Clients } from './fixtures.js';
+import {
+  ACME_KEY,
+  ADMIN_KEY,
+  bearer,
+  call,
+  callError,
+  CONFIG_YAML,
+  grpcClients,
+  serverEnv,
+  violatedFields,
+  type Any,
+  type Clients,
+} from './fixtures.js';
 
 const YAML = `${CONFIG_YAML}budgets:
   - { tenant: acme, scope: tenant, period: month, limit_usd: "250.5" }
@@ -31,34 +43,85 @@ describe('budgets', () => {
   it('config budgets are listed with their current spend, and are read-only here', async () => {
     const { budgets } = await adm('ListBudgets', { tenant: 'acme' });
     expect(budgets).toEqual([
-      { id: 'config:acme:api_key:ci:day', scope: 'BUDGET_SCOPE_API_KEY', tenant: 'acme', api_key_id: 'config:acme:ci', worker_id: '', period: 'BUDGET_PERIOD_DAY', limit: '1000000', spent: '0', reserved: '0' },
-      { id: 'config:acme:tenant:month', scope: 'BUDGET_SCOPE_TENANT', tenant: 'acme', api_key_id: '', worker_id: '', period: 'BUDGET_PERIOD_MONTH', limit: '250500000000000', spent: '0', reserved: '0' },
+      {
+        id: 'config:acme:api_key:ci:day',
+        scope: 'BUDGET_SCOPE_API_KEY',
+        tenant: 'acme',
+        api_key_id: 'config:acme:ci',
+        worker_id: '',
+        period: 'BUDGET_PERIOD_DAY',
+        limit: '1000000',
+        spent: '0',
+        reserved: '0',
+      },
+      {
+        id: 'config:acme:tenant:month',
+        scope: 'BUDGET_SCOPE_TENANT',
+        tenant: 'acme',
+        api_key_id: '',
+        worker_id: '',
+        period: 'BUDGET_PERIOD_MONTH',
+        limit: '250500000000000',
+        spent: '0',
+        reserved: '0',
+      },
     ]);
     const upd = await admErr('UpdateBudget', { budget: { ...budgets[1], limit: '1' } });
     expect(upd.code).toBe(grpc.status.FAILED_PRECONDITION);
     expect((await admErr('DeleteBudget', { id: budgets[1].id })).code).toBe(grpc.status.FAILED_PRECONDITION);
     // The config key's budget applies to requests made with that key.
-    expect(server.app.state.budgetsFor('acme', 'config:acme:ci', '').map((b) => b.id)).toEqual(['config:acme:api_key:ci:day', 'config:acme:tenant:month']);
+    expect(server.app.state.budgetsFor('acme', 'config:acme:ci', '').map((b) => b.id)).toEqual([
+      'config:acme:api_key:ci:day',
+      'config:acme:tenant:month',
+    ]);
   });
 
   it('create, update, list, delete; the runtime snapshot follows at once', async () => {
     const created = await adm('CreateBudget', {
-      budget: { id: 'acme-summarizer', scope: 'BUDGET_SCOPE_WORKER', tenant: 'acme', worker_id: 'summarizer', period: 'BUDGET_PERIOD_DAY', limit: '5000000000000', spent: '77' },
+      budget: {
+        id: 'acme-summarizer',
+        scope: 'BUDGET_SCOPE_WORKER',
+        tenant: 'acme',
+        worker_id: 'summarizer',
+        period: 'BUDGET_PERIOD_DAY',
+        limit: '5000000000000',
+        spent: '77',
+      },
     });
-    expect(created.budget).toMatchObject({ id: 'acme-summarizer', worker_id: 'summarizer', limit: '5000000000000', spent: '0', reserved: '0' });
+    expect(created.budget).toMatchObject({
+      id: 'acme-summarizer',
+      worker_id: 'summarizer',
+      limit: '5000000000000',
+      spent: '0',
+      reserved: '0',
+    });
     expect(server.app.state.budgetsFor('acme', '', 'summarizer').map((b) => b.id)).toContain('acme-summarizer');
     expect(server.app.state.budgetsFor('acme', '', 'other').map((b) => b.id)).not.toContain('acme-summarizer');
 
     // Without an id, one is generated.
-    const anon = await adm('CreateBudget', { budget: { scope: 'BUDGET_SCOPE_WORKER', tenant: 'acme', worker_id: 'w2', period: 'BUDGET_PERIOD_TOTAL', limit: '0' } });
+    const anon = await adm('CreateBudget', {
+      budget: { scope: 'BUDGET_SCOPE_WORKER', tenant: 'acme', worker_id: 'w2', period: 'BUDGET_PERIOD_TOTAL', limit: '0' },
+    });
     expect(anon.budget.id).toMatch(/^bud_[0-9a-f]{16}$/);
 
-    const dup = await admErr('CreateBudget', { budget: { id: 'other-id', scope: 'BUDGET_SCOPE_WORKER', tenant: 'acme', worker_id: 'summarizer', period: 'BUDGET_PERIOD_DAY', limit: '1' } });
+    const dup = await admErr('CreateBudget', {
+      budget: {
+        id: 'other-id',
+        scope: 'BUDGET_SCOPE_WORKER',
+        tenant: 'acme',
+        worker_id: 'summarizer',
+        period: 'BUDGET_PERIOD_DAY',
+        limit: '1',
+      },
+    });
     expect(dup.code).toBe(grpc.status.ALREADY_EXISTS);
 
     const updated = await adm('UpdateBudget', { budget: { ...created.budget, limit: '42', period: 'BUDGET_PERIOD_MONTH' } });
     expect(updated.budget).toMatchObject({ limit: '42', period: 'BUDGET_PERIOD_MONTH' });
-    expect(server.app.state.budgetsFor('acme', '', 'summarizer').find((b) => b.id === 'acme-summarizer')).toMatchObject({ limit: 42n, period: 'month' });
+    expect(server.app.state.budgetsFor('acme', '', 'summarizer').find((b) => b.id === 'acme-summarizer')).toMatchObject({
+      limit: 42n,
+      period: 'month',
+    });
 
     const page1 = await adm('ListBudgets', { page_size: 2 });
     expect(page1.budgets).toHaveLength(2);
@@ -78,18 +141,31 @@ describe('budgets', () => {
     expect(empty.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(violatedFields(empty).sort()).toEqual(['budget.limit', 'budget.period', 'budget.scope', 'budget.tenant']);
 
-    const wrongKey = await admErr('CreateBudget', { budget: { scope: 'BUDGET_SCOPE_API_KEY', tenant: 'acme', api_key_id: key.api_key.id, period: 'BUDGET_PERIOD_DAY' } });
+    const wrongKey = await admErr('CreateBudget', {
+      budget: { scope: 'BUDGET_SCOPE_API_KEY', tenant: 'acme', api_key_id: key.api_key.id, period: 'BUDGET_PERIOD_DAY' },
+    });
     expect(violatedFields(wrongKey)).toEqual(['budget.api_key_id']);
-    const okKey = await adm('CreateBudget', { budget: { scope: 'BUDGET_SCOPE_API_KEY', tenant: 'globex', api_key_id: key.api_key.id, period: 'BUDGET_PERIOD_DAY', limit: '10' } });
+    const okKey = await adm('CreateBudget', {
+      budget: { scope: 'BUDGET_SCOPE_API_KEY', tenant: 'globex', api_key_id: key.api_key.id, period: 'BUDGET_PERIOD_DAY', limit: '10' },
+    });
     expect(okKey.budget.api_key_id).toBe(key.api_key.id);
 
-    const mixed = await admErr('CreateBudget', { budget: { scope: 'BUDGET_SCOPE_TENANT', tenant: 'acme', api_key_id: 'key_x', worker_id: 'w', period: 'BUDGET_PERIOD_DAY' } });
+    const mixed = await admErr('CreateBudget', {
+      budget: { scope: 'BUDGET_SCOPE_TENANT', tenant: 'acme', api_key_id: 'key_x', worker_id: 'w', period: 'BUDGET_PERIOD_DAY' },
+    });
     expect(violatedFields(mixed).sort()).toEqual(['budget.api_key_id', 'budget.worker_id']);
-    const noWorker = await admErr('CreateBudget', { budget: { scope: 'BUDGET_SCOPE_WORKER', tenant: 'ghost', period: 'BUDGET_PERIOD_DAY' } });
+    const noWorker = await admErr('CreateBudget', {
+      budget: { scope: 'BUDGET_SCOPE_WORKER', tenant: 'ghost', period: 'BUDGET_PERIOD_DAY' },
+    });
     expect(violatedFields(noWorker).sort()).toEqual(['budget.tenant', 'budget.worker_id']);
-    const badId = await admErr('UpdateBudget', { budget: { id: '', scope: 'BUDGET_SCOPE_TENANT', tenant: 'acme', period: 'BUDGET_PERIOD_DAY' } });
+    const badId = await admErr('UpdateBudget', {
+      budget: { id: '', scope: 'BUDGET_SCOPE_TENANT', tenant: 'acme', period: 'BUDGET_PERIOD_DAY' },
+    });
     expect(violatedFields(badId)).toEqual(['budget.id']);
-    expect((await admErr('UpdateBudget', { budget: { id: 'nope', scope: 'BUDGET_SCOPE_TENANT', tenant: 'acme', period: 'BUDGET_PERIOD_DAY' } })).code).toBe(grpc.status.NOT_FOUND);
+    expect(
+      (await admErr('UpdateBudget', { budget: { id: 'nope', scope: 'BUDGET_SCOPE_TENANT', tenant: 'acme', period: 'BUDGET_PERIOD_DAY' } }))
+        .code,
+    ).toBe(grpc.status.NOT_FOUND);
 
     // Budgets are admin business: a tenant key cannot manage them.
     const tenantCall = await callError(c.admin, 'ListBudgets', {}, bearer(ACME_KEY));

@@ -61,7 +61,9 @@ describe('Chat under a tenant policy', () => {
   });
 
   it('a call asking for more than the ceiling is refused, naming the rule', async () => {
-    const err = await chat({ model: 'oai/capped', messages: [userMessage('hi')], options: { max_output_tokens: '500' } }, KEY).catch((e) => e);
+    const err = await chat({ model: 'oai/capped', messages: [userMessage('hi')], options: { max_output_tokens: '500' } }, KEY).catch(
+      (e) => e,
+    );
     expect(err.code).toBe(grpc.status.FAILED_PRECONDITION);
     expect(err.details).toMatch(/max_output_tokens of the tenant "acme" policy v1 is 64/);
   });

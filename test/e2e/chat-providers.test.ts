@@ -66,7 +66,9 @@ beforeAll(async () => {
     // The first response each fake will give is the text scenario; its answer names the model.
     upstream.set(t.kind, t.arrange(textScenario));
     const id = `p-${t.kind.replace('_', '-')}`;
-    providers.push(`  - { id: ${id}, kind: ${t.kind}, base_url: "${t.base(url)}", api_key_env: UPSTREAM_KEY${t.extra ? `, ${t.extra}` : ''} }`);
+    providers.push(
+      `  - { id: ${id}, kind: ${t.kind}, base_url: "${t.base(url)}", api_key_env: UPSTREAM_KEY${t.extra ? `, ${t.extra}` : ''} }`,
+    );
     models.push(
       `  - { id: ${id}/m, provider: ${id}, upstream_model: "${upstream.get(t.kind)}", context_window: 100000, max_output_tokens: 1000, capabilities: [tools, streaming] }`,
     );
@@ -101,7 +103,12 @@ describe.each(targets.map((t) => [t.kind, t] as const))('%s through the server',
     const evs = await chat({ model, messages: [userMessage('hi')] });
     expect(evs[0].event).toBe('route');
     expect(evs[0].route.provider).toBe(`p-${kind.replace('_', '-')}`);
-    expect(evs.filter((e) => e.event === 'delta').map((e) => e.delta.text).join('')).toBe(TEXT);
+    expect(
+      evs
+        .filter((e) => e.event === 'delta')
+        .map((e) => e.delta.text)
+        .join(''),
+    ).toBe(TEXT);
     const usage = evs.find((e) => e.event === 'usage')?.usage;
     expect(usage).toMatchObject({ input_tokens: '11', output_tokens: '7', estimated: false });
     expect(evs.at(-1).finish.reason).toBe('FINISH_REASON_STOP');

@@ -88,7 +88,12 @@ describe('Chat end to end', () => {
     expect(kinds(evs).slice(-2)).toEqual(['usage', 'finish']);
     expect(evs[0].route).toMatchObject({ provider: 'oai', model: 'oai/text', upstream_model: 'e2e-text', attempt: 1 });
     expect(evs[0].route.decision_id).not.toBe('');
-    expect(evs.filter((e) => e.event === 'delta').map((e) => e.delta.text).join('')).toBe(TEXT);
+    expect(
+      evs
+        .filter((e) => e.event === 'delta')
+        .map((e) => e.delta.text)
+        .join(''),
+    ).toBe(TEXT);
     // 12 × 1 µUSD + 9 × 2 µUSD = 30 µUSD = 30,000,000 pico-USD.
     expect(evs.at(-2).usage).toMatchObject({ input_tokens: '12', output_tokens: '9', cost: '30000000', estimated: false });
     expect(evs.at(-1).finish.reason).toBe('FINISH_REASON_STOP');
@@ -137,7 +142,12 @@ describe('Chat end to end', () => {
     expect(failed[0]).toMatchObject({ provider: 'oai', model: 'oai/down', code: 'UPSTREAM_ERROR_KIND_SERVER_ERROR', retrying: true });
     const routes = evs.filter((e) => e.event === 'route').map((e) => e.route.provider);
     expect(routes.at(-1)).toBe('ant');
-    expect(evs.filter((e) => e.event === 'delta').map((e) => e.delta.text).join('')).toBe('from anthropic');
+    expect(
+      evs
+        .filter((e) => e.event === 'delta')
+        .map((e) => e.delta.text)
+        .join(''),
+    ).toBe('from anthropic');
     expect(evs.at(-1).finish.reason).toBe('FINISH_REASON_STOP');
   });
 

@@ -2,12 +2,7 @@
 // protocol over HTTP/1.1 and cleartext HTTP/2, binary and JSON, plus gRPC-Web and gRPC.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from '@connectrpc/connect';
-import {
-  createConnectTransport,
-  createGrpcTransport,
-  createGrpcWebTransport,
-  Http2SessionManager,
-} from '@connectrpc/connect-node';
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { BadRequestSchema, ErrorInfoSchema } from '../../gen/google/rpc/error_details_pb.js';
 import { AdminService } from '../../gen/switchyard/v1/admin_pb.js';
 import { Capability, ModelKind, Role, Strategy } from '../../gen/switchyard/v1/common_pb.js';
@@ -44,7 +39,10 @@ function h2(baseUrl: string): Http2SessionManager {
 }
 
 const VARIANTS: Variant[] = [
-  { name: 'Connect JSON, HTTP/1.1', make: (baseUrl, interceptors) => createConnectTransport({ baseUrl, httpVersion: '1.1', interceptors }) },
+  {
+    name: 'Connect JSON, HTTP/1.1',
+    make: (baseUrl, interceptors) => createConnectTransport({ baseUrl, httpVersion: '1.1', interceptors }),
+  },
   {
     name: 'Connect binary, HTTP/1.1',
     make: (baseUrl, interceptors) => createConnectTransport({ baseUrl, httpVersion: '1.1', useBinaryFormat: true, interceptors }),
@@ -168,7 +166,12 @@ describe('AdminService over Connect', () => {
   it('streams Chat validation errors over server streaming', async () => {
     const router = createClient(
       RouterService,
-      createConnectTransport({ baseUrl: server.httpUrl, httpVersion: '2', sessionManager: h2(server.httpUrl), interceptors: [withKey(ACME_KEY)] }),
+      createConnectTransport({
+        baseUrl: server.httpUrl,
+        httpVersion: '2',
+        sessionManager: h2(server.httpUrl),
+        interceptors: [withKey(ACME_KEY)],
+      }),
     );
     const err = await expectConnectError(
       (async () => {

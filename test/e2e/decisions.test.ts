@@ -6,7 +6,18 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLUSH_INTERVAL_MS } from '../../src/ledger/decision-writer.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
-import { ACME_KEY, ADMIN_KEY, bearer, call, callError, CONFIG_YAML, grpcClients, serverEnv, userMessage, type Clients } from './fixtures.js';
+import {
+  ACME_KEY,
+  ADMIN_KEY,
+  bearer,
+  call,
+  callError,
+  CONFIG_YAML,
+  grpcClients,
+  serverEnv,
+  userMessage,
+  type Clients,
+} from './fixtures.js';
 
 const OTHER_KEY = 'sy_other_tenant_key_0123456789';
 let server: TestServer;
@@ -27,9 +38,20 @@ const route = (req: object, key = ACME_KEY) => call(c.router, 'Route', { message
 
 describe('GetDecision', () => {
   it('reads back a Route decision with its inputs and plan, even before the batch is flushed', async () => {
-    const r = await route({ model: 'smart', max_output_tokens: 100, request_id: 'req-1', context: { worker_id: 'w1', task_type: 'summarize' } });
+    const r = await route({
+      model: 'smart',
+      max_output_tokens: 100,
+      request_id: 'req-1',
+      context: { worker_id: 'w1', task_type: 'summarize' },
+    });
     const d = (await call(c.router, 'GetDecision', { decision_id: r.decision_id }, bearer(ACME_KEY))).decision;
-    expect(d).toMatchObject({ id: r.decision_id, tenant: 'acme', rpc: 'Route', policy_version: r.policy_version, catalog_version: r.catalog_version });
+    expect(d).toMatchObject({
+      id: r.decision_id,
+      tenant: 'acme',
+      rpc: 'Route',
+      policy_version: r.policy_version,
+      catalog_version: r.catalog_version,
+    });
     expect(d.candidates.map((x: { model: string }) => x.model)).toEqual(r.candidates.map((x: { model: string }) => x.model));
     expect(d.excluded.map((x: { reason: string }) => x.reason)).toEqual(r.excluded.map((x: { reason: string }) => x.reason));
     expect(d.estimate).toEqual(r.estimate);
@@ -41,7 +63,10 @@ describe('GetDecision', () => {
   it('stores decisions in Postgres in batches', async () => {
     const r = await route({ model: 'openai/gpt-4o-mini' });
     await new Promise((res) => setTimeout(res, FLUSH_INTERVAL_MS * 3));
-    const { rows } = await server.pg.db.query<{ rpc: string; tenant_id: string }>('SELECT rpc, tenant_id FROM decisions WHERE id = $1::uuid', [r.decision_id]);
+    const { rows } = await server.pg.db.query<{ rpc: string; tenant_id: string }>(
+      'SELECT rpc, tenant_id FROM decisions WHERE id = $1::uuid',
+      [r.decision_id],
+    );
     expect(rows).toEqual([{ rpc: 'Route', tenant_id: 'acme' }]);
   });
 

@@ -5,12 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { fromBinary } from '@bufbuild/protobuf';
 import { anyIs, anyUnpack } from '@bufbuild/protobuf/wkt';
-import {
-  BadRequestSchema,
-  ErrorInfoSchema,
-  type BadRequest,
-  type ErrorInfo,
-} from '../../gen/google/rpc/error_details_pb.js';
+import { BadRequestSchema, ErrorInfoSchema, type BadRequest, type ErrorInfo } from '../../gen/google/rpc/error_details_pb.js';
 import { StatusSchema } from '../../gen/google/rpc/status_pb.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));

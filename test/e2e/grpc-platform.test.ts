@@ -184,9 +184,7 @@ describe('server reflection (v1)', () => {
   it('lists the services', async () => {
     const res = await reflect({ list_services: '' });
     const names = res.list_services_response.service.map((s: Any) => s.name);
-    expect(names).toEqual(
-      expect.arrayContaining(['switchyard.v1.RouterService', 'switchyard.v1.AdminService', 'grpc.health.v1.Health']),
-    );
+    expect(names).toEqual(expect.arrayContaining(['switchyard.v1.RouterService', 'switchyard.v1.AdminService', 'grpc.health.v1.Health']));
   });
 
   it('returns decodable descriptors for a symbol', async () => {

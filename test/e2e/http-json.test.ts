@@ -39,9 +39,7 @@ describe('Connect JSON over HTTP/1.1 with fetch', () => {
     expect(json.estimate.maxOutputTokens).toBe('100');
     expect(json.estimate.maxCost).toMatch(/^\d+$/);
     expect(json.estimate.inputTokens).toMatch(/^\d+$/);
-    expect(json.excluded).toEqual([
-      expect.objectContaining({ provider: 'anthropic', reason: 'EXCLUSION_REASON_NO_CREDENTIALS' }),
-    ]);
+    expect(json.excluded).toEqual([expect.objectContaining({ provider: 'anthropic', reason: 'EXCLUSION_REASON_NO_CREDENTIALS' })]);
   });
 
   it('accepts proto field names and numeric int64 too', async () => {

@@ -90,7 +90,9 @@ describe('policies', () => {
     expect(before.policy_version).toBe('platform:0');
     expect(providersOf(before)).toEqual(['local-llm', 'openai']);
 
-    const res = await admin('UpdatePlatformPolicy', { policy: { allowed_providers: ['openai', 'local-llm', 'anthropic'], max_output_tokens: '4096' } });
+    const res = await admin('UpdatePlatformPolicy', {
+      policy: { allowed_providers: ['openai', 'local-llm', 'anthropic'], max_output_tokens: '4096' },
+    });
     expect(res.policy).toMatchObject({ version: '1', allowed_providers: ['openai', 'local-llm', 'anthropic'], max_output_tokens: '4096' });
     expect((await admin('GetPlatformPolicy')).policy.version).toBe('1');
     const took = await within(1000, async () => expect((await route(cb, ACME_KEY)).policy_version).toBe('platform:1'));
@@ -148,13 +150,28 @@ describe('policies', () => {
     expect(diff).toMatch(/openai\/openai\/gpt-4o:provider_not_allowed/);
 
     // The same decision under the version it was made with: identical.
-    const same = await call(ca.router, 'GetDecision', { decision_id: before.decision_id, replay_policy_version: 'platform:0' }, bearer(ACME_KEY));
+    const same = await call(
+      ca.router,
+      'GetDecision',
+      { decision_id: before.decision_id, replay_policy_version: 'platform:0' },
+      bearer(ACME_KEY),
+    );
     expect(same.replay).toMatchObject({ identical: true, policy_version: 'platform:0' });
 
-    const bad = await callError(ca.router, 'GetDecision', { decision_id: before.decision_id, replay_policy_version: 'platform:1+tenant:globex:1' }, bearer(ACME_KEY));
+    const bad = await callError(
+      ca.router,
+      'GetDecision',
+      { decision_id: before.decision_id, replay_policy_version: 'platform:1+tenant:globex:1' },
+      bearer(ACME_KEY),
+    );
     expect(bad.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(violatedFields(bad)).toEqual(['replay_policy_version']);
-    const missing = await callError(ca.router, 'GetDecision', { decision_id: before.decision_id, replay_policy_version: 'platform:42' }, bearer(ACME_KEY));
+    const missing = await callError(
+      ca.router,
+      'GetDecision',
+      { decision_id: before.decision_id, replay_policy_version: 'platform:42' },
+      bearer(ACME_KEY),
+    );
     expect(missing.code).toBe(grpc.status.NOT_FOUND);
   });
 
@@ -164,7 +181,12 @@ describe('policies', () => {
     expect(local.excluded.find((e: Any) => e.provider === 'openai')).toMatchObject({ reason: 'EXCLUSION_REASON_SENSITIVITY' });
     const restricted = await route(ca, GLOBEX_KEY, { context: { labels: { sensitivity: 'restricted' } } });
     expect(providersOf(restricted)).toEqual(['local-llm']);
-    const bad = await callError(ca.router, 'Route', { model: 'thrifty', context: { labels: { sensitivity: 'secret' } } }, bearer(GLOBEX_KEY));
+    const bad = await callError(
+      ca.router,
+      'Route',
+      { model: 'thrifty', context: { labels: { sensitivity: 'secret' } } },
+      bearer(GLOBEX_KEY),
+    );
     expect(bad.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(violatedFields(bad)).toEqual(['context.labels[sensitivity]']);
   });

@@ -29,10 +29,13 @@ function chat(req: object, key: string): Promise<Any[]> {
     stream.on('end', () => resolve(out));
   });
 }
-const chatError = (req: object, key: string) => chat(req, key).then(
-  () => { throw new Error('expected the call to be refused'); },
-  (err: grpc.ServiceError) => err,
-);
+const chatError = (req: object, key: string) =>
+  chat(req, key).then(
+    () => {
+      throw new Error('expected the call to be refused');
+    },
+    (err: grpc.ServiceError) => err,
+  );
 const adm = (method: string, req: object = {}): Promise<Any> => call(c.admin, method, req, bearer(ADMIN_KEY));
 const spent = async (tenant: string) => {
   const { budgets } = await adm('ListBudgets', { tenant });
@@ -147,19 +150,32 @@ describe('provider_options_json cannot override what Switchyard decided', () => 
   });
 
   it('AdminService: a policy may not widen the platform list nor allow an owned key; a valid one round-trips', async () => {
-    const widen = await callError(c.admin, 'UpdateTenantPolicy', {
-      tenant: 'narrow',
-      policy: { allowed_provider_options: { oai: { keys: ['user', 'seed'] } } },
-    }, bearer(ADMIN_KEY));
+    const widen = await callError(
+      c.admin,
+      'UpdateTenantPolicy',
+      {
+        tenant: 'narrow',
+        policy: { allowed_provider_options: { oai: { keys: ['user', 'seed'] } } },
+      },
+      bearer(ADMIN_KEY),
+    );
     expect(widen.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(violatedFields(widen)).toEqual(['policy.allowed_provider_options.oai[1]']);
-    const owned = await callError(c.admin, 'UpdatePlatformPolicy', {
-      policy: { allowed_provider_options: { '*': { keys: ['user', 'max_tokens'] } } },
-    }, bearer(ADMIN_KEY));
+    const owned = await callError(
+      c.admin,
+      'UpdatePlatformPolicy',
+      {
+        policy: { allowed_provider_options: { '*': { keys: ['user', 'max_tokens'] } } },
+      },
+      bearer(ADMIN_KEY),
+    );
     expect(owned.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(violatedFields(owned)).toEqual(['policy.allowed_provider_options.*[1]']);
 
-    const { policy } = await adm('UpdateTenantPolicy', { tenant: 'narrow', policy: { allowed_provider_options: { oai: { keys: ['user', 'metadata'] } } } });
+    const { policy } = await adm('UpdateTenantPolicy', {
+      tenant: 'narrow',
+      policy: { allowed_provider_options: { oai: { keys: ['user', 'metadata'] } } },
+    });
     // Stored in a canonical order (an unchanged config seeds no new version).
     expect(policy.allowed_provider_options).toEqual({ oai: { keys: ['metadata', 'user'] } });
     const read = await adm('GetTenantPolicy', { tenant: 'narrow' });

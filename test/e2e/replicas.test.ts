@@ -7,7 +7,18 @@ import { silentLogger } from '../../src/log.js';
 import { type Db } from '../../src/store/db.js';
 import { openDb } from '../../src/store/open.js';
 import { startTestServer, type TestServer } from '../helpers/app.js';
-import { ADMIN_KEY, ACME_KEY, bearer, call, callError, CONFIG_YAML, grpcClients, serverEnv, userMessage, type Clients } from './fixtures.js';
+import {
+  ADMIN_KEY,
+  ACME_KEY,
+  bearer,
+  call,
+  callError,
+  CONFIG_YAML,
+  grpcClients,
+  serverEnv,
+  userMessage,
+  type Clients,
+} from './fixtures.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';

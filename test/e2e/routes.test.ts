@@ -4,7 +4,19 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/app.js';
-import { ACME_KEY, ADMIN_KEY, bearer, call, callError, CONFIG_YAML, grpcClients, serverEnv, userMessage, violatedFields, type Clients } from './fixtures.js';
+import {
+  ACME_KEY,
+  ADMIN_KEY,
+  bearer,
+  call,
+  callError,
+  CONFIG_YAML,
+  grpcClients,
+  serverEnv,
+  userMessage,
+  violatedFields,
+  type Clients,
+} from './fixtures.js';
 
 let server: TestServer;
 let c: Clients;
@@ -33,16 +45,31 @@ describe('route rules', () => {
   });
 
   it('no model and no matching rule → INVALID_ARGUMENT naming model', async () => {
-    const err = await callError(c.router, 'Route', { messages: [userMessage('hi')], context: { task_type: 'translate' } }, bearer(ACME_KEY));
+    const err = await callError(
+      c.router,
+      'Route',
+      { messages: [userMessage('hi')], context: { task_type: 'translate' } },
+      bearer(ACME_KEY),
+    );
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(violatedFields(err)).toEqual(['model']);
   });
 
   it('a rule created through AdminService applies at once', async () => {
-    await call(c.admin, 'CreateRouteRule', { route_rule: { id: 'translate', task_type: 'translate', target: 'openai/gpt-4o-mini' } }, bearer(ADMIN_KEY));
+    await call(
+      c.admin,
+      'CreateRouteRule',
+      { route_rule: { id: 'translate', task_type: 'translate', target: 'openai/gpt-4o-mini' } },
+      bearer(ADMIN_KEY),
+    );
     expect((await route({ task_type: 'translate' })).resolved).toBe('openai/gpt-4o-mini');
     await call(c.admin, 'DeleteRouteRule', { id: 'translate' }, bearer(ADMIN_KEY));
-    const err = await callError(c.router, 'Route', { messages: [userMessage('hi')], context: { task_type: 'translate' } }, bearer(ACME_KEY));
+    const err = await callError(
+      c.router,
+      'Route',
+      { messages: [userMessage('hi')], context: { task_type: 'translate' } },
+      bearer(ACME_KEY),
+    );
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
   });
 

@@ -311,7 +311,12 @@ export function anthropicConformanceFake(): ConformanceFake {
           );
           break;
         case 'tool_calls':
-          plan = streamPlan(toolsStream(model, s.calls.map((c) => ({ id: c.id, name: c.name, pieces: pieces(c.argumentsJson, 6) }))));
+          plan = streamPlan(
+            toolsStream(
+              model,
+              s.calls.map((c) => ({ id: c.id, name: c.name, pieces: pieces(c.argumentsJson, 6) })),
+            ),
+          );
           break;
         case 'http_error': {
           const retry: Record<string, string> = s.retryAfterSeconds !== undefined ? { 'retry-after': String(s.retryAfterSeconds) } : {};

@@ -59,7 +59,9 @@ export interface GeminiRecording {
 
 export function loadGeminiRecordings(): GeminiRecording[] {
   const out: GeminiRecording[] = [];
-  for (const file of readdirSync(GEMINI_FIXTURES).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(GEMINI_FIXTURES)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const rec = JSON.parse(readFileSync(join(GEMINI_FIXTURES, file), 'utf8')) as {
       interactions: {
         request: { url: string; bodySegments: Record<string, unknown>[] };
@@ -67,7 +69,13 @@ export function loadGeminiRecordings(): GeminiRecording[] {
       }[];
     };
     for (const i of rec.interactions) {
-      out.push({ file, url: i.request.url, request: i.request.bodySegments[0] ?? {}, status: i.response.statusCode, chunks: i.response.bodySegments });
+      out.push({
+        file,
+        url: i.request.url,
+        request: i.request.bodySegments[0] ?? {},
+        status: i.response.statusCode,
+        chunks: i.response.bodySegments,
+      });
     }
   }
   return out;
@@ -118,7 +126,10 @@ export const geminiChunks = {
   },
   thinking(): Record<string, unknown>[] {
     return [
-      { candidates: [{ content: { parts: [{ text: 'Let me think…', thought: true }], role: 'model' }, index: 0 }], usageMetadata: usage(5) },
+      {
+        candidates: [{ content: { parts: [{ text: 'Let me think…', thought: true }], role: 'model' }, index: 0 }],
+        usageMetadata: usage(5),
+      },
       {
         candidates: [{ content: { parts: [{ text: 'Done: 42 ✓' }], role: 'model' }, finishReason: 'STOP', index: 0 }],
         usageMetadata: usage(5, 4, { thoughtsTokenCount: 20, cachedContentTokenCount: 2 }),
@@ -131,22 +142,45 @@ export const geminiErrors = {
   badRequest: (): Reply => errorReply(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received. Unknown name "foo": Cannot find field.'),
   badKey: (): Reply =>
     errorReply(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
-      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'API_KEY_INVALID',
+        domain: 'googleapis.com',
+        metadata: { service: 'generativelanguage.googleapis.com' },
+      },
     ]),
   unauthenticated: (): Reply => errorReply(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.'),
   permissionDenied: (): Reply =>
-    errorReply(403, 'PERMISSION_DENIED', "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API."),
+    errorReply(
+      403,
+      'PERMISSION_DENIED',
+      "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+    ),
   notFound: (model = 'gemini-9'): Reply =>
-    errorReply(404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`),
+    errorReply(
+      404,
+      'NOT_FOUND',
+      `models/${model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`,
+    ),
   rateLimited: (retryDelay = '13s'): Reply =>
     errorReply(429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota, please check your plan and billing details.', [
       {
         '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
-        violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }],
+        violations: [
+          {
+            quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+            quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+          },
+        ],
       },
       { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay },
     ]),
-  internal: (): Reply => errorReply(500, 'INTERNAL', 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting'),
+  internal: (): Reply =>
+    errorReply(
+      500,
+      'INTERNAL',
+      'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+    ),
   overloaded: (): Reply => errorReply(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'),
   contextLength: (): Reply =>
     errorReply(400, 'INVALID_ARGUMENT', 'The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).'),
@@ -179,29 +213,51 @@ function fallback(req: RecordedRequest): Reply {
     return {
       status: 200,
       headers: JSON_HEADERS,
-      body: JSON.stringify({
-        models: [
-          { name: 'models/gemini-2.5-flash', displayName: 'Gemini 2.5 Flash', inputTokenLimit: 1048576, outputTokenLimit: 65536, supportedGenerationMethods: ['generateContent', 'countTokens'] },
-          { name: 'models/text-embedding-004', displayName: 'Text Embedding 004', supportedGenerationMethods: ['embedContent'] },
-        ],
-      }, null, 2),
+      body: JSON.stringify(
+        {
+          models: [
+            {
+              name: 'models/gemini-2.5-flash',
+              displayName: 'Gemini 2.5 Flash',
+              inputTokenLimit: 1048576,
+              outputTokenLimit: 65536,
+              supportedGenerationMethods: ['generateContent', 'countTokens'],
+            },
+            { name: 'models/text-embedding-004', displayName: 'Text Embedding 004', supportedGenerationMethods: ['embedContent'] },
+          ],
+        },
+        null,
+        2,
+      ),
     };
   }
   if (!m || req.method !== 'POST') return errorReply(404, 'NOT_FOUND', `Method not found: ${url.pathname}`);
   const body = (req.body ?? {}) as Record<string, unknown>;
   const dims = typeof body['outputDimensionality'] === 'number' ? body['outputDimensionality'] : 8;
-  const textOf = (r: Record<string, unknown>): string => ((r['content'] as { parts: { text: string }[] }).parts[0]?.text ?? '');
+  const textOf = (r: Record<string, unknown>): string => (r['content'] as { parts: { text: string }[] }).parts[0]?.text ?? '';
   switch (m[2]) {
     case 'streamGenerateContent':
       if (url.searchParams.get('alt') !== 'sse') return errorReply(400, 'INVALID_ARGUMENT', 'fake supports alt=sse only');
       return streamReply(geminiChunks.text(['Hello', ', world', '!']));
     case 'generateContent':
-      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ candidates: [{ content: { parts: [{ text: 'Hello, world!' }], role: 'model' }, finishReason: 'STOP' }], usageMetadata: usage(5, 4) }, null, 2) };
+      return {
+        status: 200,
+        headers: JSON_HEADERS,
+        body: JSON.stringify(
+          {
+            candidates: [{ content: { parts: [{ text: 'Hello, world!' }], role: 'model' }, finishReason: 'STOP' }],
+            usageMetadata: usage(5, 4),
+          },
+          null,
+          2,
+        ),
+      };
     case 'embedContent':
       return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ embedding: { values: vectorFor(textOf(body), dims) } }) };
     case 'batchEmbedContents': {
       const requests = (body['requests'] ?? []) as Record<string, unknown>[];
-      if (requests.length > 100) return errorReply(400, 'INVALID_ARGUMENT', '* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch');
+      if (requests.length > 100)
+        return errorReply(400, 'INVALID_ARGUMENT', '* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch');
       const embeddings = requests.map((r) => ({
         values: vectorFor(textOf(r), typeof r['outputDimensionality'] === 'number' ? r['outputDimensionality'] : 8),
       }));
@@ -263,7 +319,10 @@ export function geminiConformancePlan(s: ConformanceScenario): Plan {
         },
       ]);
     case 'http_error': {
-      const details = s.retryAfterSeconds !== undefined ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${s.retryAfterSeconds}s` }] : undefined;
+      const details =
+        s.retryAfterSeconds !== undefined
+          ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${s.retryAfterSeconds}s` }]
+          : undefined;
       return errorReply(s.status, CANONICAL[s.status] ?? 'UNKNOWN', s.message, details);
     }
     case 'stream_error':
@@ -279,7 +338,11 @@ export function geminiConformancePlan(s: ConformanceScenario): Plan {
     case 'slow_headers':
       return { ...streamReply(geminiChunks.text(['late'])), firstByteDelayMs: s.delayMs };
     case 'malformed':
-      return { status: 200, headers: STREAM_HEADERS, body: sseBody(geminiChunks.text(['ok']).slice(0, 1)) + 'data: {"candidates": [{"content": \r\n\r\n' };
+      return {
+        status: 200,
+        headers: STREAM_HEADERS,
+        body: sseBody(geminiChunks.text(['ok']).slice(0, 1)) + 'data: {"candidates": [{"content": \r\n\r\n',
+      };
     case 'empty':
       return { status: 200, headers: STREAM_HEADERS, body: '' };
     case 'hang':

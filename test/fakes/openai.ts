@@ -75,10 +75,26 @@ export class OpenAiFake implements ConformanceFake {
   chunk(choice: Record<string, unknown> | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
     const or = this.options.flavor === 'openrouter';
     const choices = choice
-      ? [{ index: 0, ...(or ? { native_finish_reason: choice.finish_reason ?? null } : {}), logprobs: null, finish_reason: null, ...choice }]
+      ? [
+          {
+            index: 0,
+            ...(or ? { native_finish_reason: choice.finish_reason ?? null } : {}),
+            logprobs: null,
+            finish_reason: null,
+            ...choice,
+          },
+        ]
       : [];
     return or
-      ? { id: 'gen-1767661749-Fake', provider: 'OpenAI', model: 'openai/gpt-4o', object: 'chat.completion.chunk', created: 1767661749, choices, ...extra }
+      ? {
+          id: 'gen-1767661749-Fake',
+          provider: 'OpenAI',
+          model: 'openai/gpt-4o',
+          object: 'chat.completion.chunk',
+          created: 1767661749,
+          choices,
+          ...extra,
+        }
       : {
           id: 'chatcmpl-Fake',
           object: 'chat.completion.chunk',
@@ -116,13 +132,19 @@ export class OpenAiFake implements ConformanceFake {
             role,
             ...pieces(s.text),
             this.chunk({ delta: {}, finish_reason: 'stop' }),
-            this.usageChunk({ prompt_tokens: s.usage.inputTokens, completion_tokens: s.usage.outputTokens, total_tokens: s.usage.inputTokens + s.usage.outputTokens }),
+            this.usageChunk({
+              prompt_tokens: s.usage.inputTokens,
+              completion_tokens: s.usage.outputTokens,
+              total_tokens: s.usage.inputTokens + s.usage.outputTokens,
+            }),
           ]),
         );
       case 'tool_calls': {
         const frags: object[] = [this.chunk({ delta: { role: 'assistant', content: null, refusal: null } })];
         s.calls.forEach((c, index) => {
-          frags.push(this.chunk({ delta: { tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] } }));
+          frags.push(
+            this.chunk({ delta: { tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] } }),
+          );
           const mid = Math.ceil(c.argumentsJson.length / 2);
           for (const a of [c.argumentsJson.slice(0, mid), c.argumentsJson.slice(mid)]) {
             frags.push(this.chunk({ delta: { tool_calls: [{ index, function: { arguments: a } }] } }));
@@ -141,7 +163,10 @@ export class OpenAiFake implements ConformanceFake {
       case 'stream_error': {
         const err =
           this.options.flavor === 'openrouter'
-            ? this.chunk({ delta: { content: '' }, finish_reason: 'error' }, { error: { code: 502, message: s.message, metadata: { error_type: 'server' } } })
+            ? this.chunk(
+                { delta: { content: '' }, finish_reason: 'error' },
+                { error: { code: 502, message: s.message, metadata: { error_type: 'server' } } },
+              )
             : { error: { message: s.message, type: 'server_error', param: null, code: null } };
         return stream(this.sse([role, ...pieces(s.text), err], { done: false }));
       }
@@ -153,7 +178,13 @@ export class OpenAiFake implements ConformanceFake {
       case 'slow_headers':
         return stream(this.sse([role, this.chunk({ delta: {}, finish_reason: 'stop' })]), { firstByteDelayMs: s.delayMs });
       case 'malformed':
-        return stream(this.sse([role, '{"id":"chatcmpl-Fake","choices":[{"index":0,"delta":{"content":"x"', this.chunk({ delta: {}, finish_reason: 'stop' })]));
+        return stream(
+          this.sse([
+            role,
+            '{"id":"chatcmpl-Fake","choices":[{"index":0,"delta":{"content":"x"',
+            this.chunk({ delta: {}, finish_reason: 'stop' }),
+          ]),
+        );
       case 'empty':
         return stream('');
       case 'hang':
@@ -165,7 +196,17 @@ export class OpenAiFake implements ConformanceFake {
     const path = req.path.split('?')[0] ?? '';
     const body = (req.body ?? {}) as { model?: string; input?: string[] | string; dimensions?: number };
     if (req.method === 'GET' && path.endsWith('/models')) {
-      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o', object: 'model', created: 1, owned_by: 'system' }, { id: 'text-embedding-3-small', object: 'model', created: 2, owned_by: 'system' }] }) };
+      return {
+        status: 200,
+        headers: JSON_HEADERS,
+        body: JSON.stringify({
+          object: 'list',
+          data: [
+            { id: 'gpt-4o', object: 'model', created: 1, owned_by: 'system' },
+            { id: 'text-embedding-3-small', object: 'model', created: 2, owned_by: 'system' },
+          ],
+        }),
+      };
     }
     const name = String(req.headers['x-fake-scenario'] ?? body.model ?? '');
     const scripted = this.#scripts.get(name);
@@ -173,12 +214,21 @@ export class OpenAiFake implements ConformanceFake {
     if (path.endsWith('/embeddings')) return embeddings(body);
     if (path.endsWith('/chat/completions') && name.startsWith('recorded:')) {
       const bytes = readFileSync(new URL(name.slice('recorded:'.length), FIXTURES));
-      return { status: 200, headers: SSE_HEADERS, body: bytes, ...(this.options.chunkSizes ? { chunkSizes: this.options.chunkSizes } : {}) };
+      return {
+        status: 200,
+        headers: SSE_HEADERS,
+        body: bytes,
+        ...(this.options.chunkSizes ? { chunkSizes: this.options.chunkSizes } : {}),
+      };
     }
     return {
       status: 404,
       headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(this.errorBody(404, `The model \`${name}\` does not exist or you do not have access to it.`, 'model_not_found'), null, 4),
+      body: JSON.stringify(
+        this.errorBody(404, `The model \`${name}\` does not exist or you do not have access to it.`, 'model_not_found'),
+        null,
+        4,
+      ),
     };
   }
 }
@@ -199,5 +249,9 @@ function embeddings(body: { model?: string; input?: string[] | string; dimension
     .map((text, index) => ({ object: 'embedding', index, embedding: Array.from({ length: dims }, (_, d) => (text.length + d) / 100) }))
     .reverse();
   const tokens = inputs.reduce((n, t) => n + t.split(/\s+/).length, 0);
-  return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }) };
+  return {
+    status: 200,
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }),
+  };
 }

@@ -16,7 +16,11 @@ export function teiVector(text: string): number[] {
 export function startFakeTei(maxBatch = 32): Promise<FakeTei> {
   return startQueuedFake((req): Plan => {
     if (req.method === 'GET' && req.path === '/info') {
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model_id: 'BAAI/bge-small-en-v1.5', max_client_batch_size: maxBatch, max_input_length: 512 }) };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model_id: 'BAAI/bge-small-en-v1.5', max_client_batch_size: maxBatch, max_input_length: 512 }),
+      };
     }
     if (req.method !== 'POST' || req.path !== '/embed') return { status: 404, headers: {}, body: '' };
     const inputs = (req.body as { inputs: string | string[] }).inputs;

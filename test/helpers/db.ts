@@ -10,8 +10,7 @@ import { type Db } from '../../src/store/db.js';
 import { openDb } from '../../src/store/open.js';
 import { migrate } from '../../src/store/migrate.js';
 
-export const TEST_PG_URL =
-  process.env.SWITCHYARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_PG_URL = process.env.SWITCHYARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface FreshPostgres {
   db: Db;
@@ -110,10 +109,7 @@ async function adminQuery(sql: string): Promise<void> {
   try {
     await client.connect();
   } catch (err) {
-    throw new Error(
-      `test Postgres unreachable at ${TEST_PG_URL} (set SWITCHYARD_TEST_PG_URL): ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw new Error(`test Postgres unreachable at ${TEST_PG_URL} (set SWITCHYARD_TEST_PG_URL): ${(err as Error).message}`, { cause: err });
   }
   try {
     await client.query(sql);

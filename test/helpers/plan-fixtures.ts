@@ -6,7 +6,14 @@ import type { StrategyTuning } from '../../src/routing/strategies.js';
 import { NO_REQUIREMENTS, type AliasDef, type PlannerProvider, type PlanRequest } from '../../src/routing/types.js';
 import { catalogOf } from './models.js';
 
-export const price = (input: bigint, output: bigint): Pricing => ({ input, output, cachedInput: 0n, cacheWriteInput: 0n, reasoning: 0n, tiers: [] });
+export const price = (input: bigint, output: bigint): Pricing => ({
+  input,
+  output,
+  cachedInput: 0n,
+  cacheWriteInput: 0n,
+  reasoning: 0n,
+  tiers: [],
+});
 
 export function provider(id: string, over: Partial<PlannerProvider> = {}): PlannerProvider {
   return { id, vendors: [id], hasCredentials: true, regions: [], local: false, disabled: false, ...over };
@@ -44,7 +51,10 @@ export function healthOf(spec: HealthSpec = {}, circuits: [string, string][] = [
   return { endpoints, circuits: new Map(circuits) };
 }
 
-export const env = (spec: HealthSpec = {}, seed = 0, circuits: [string, string][] = []): PlanEnv => ({ health: healthOf(spec, circuits), seed });
+export const env = (spec: HealthSpec = {}, seed = 0, circuits: [string, string][] = []): PlanEnv => ({
+  health: healthOf(spec, circuits),
+  seed,
+});
 
 export const key = endpointKey;
 

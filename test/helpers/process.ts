@@ -20,7 +20,18 @@ export interface ServerProcess {
 export async function spawnServer(opts: { configPath: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<ServerProcess> {
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', opts.configPath, '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0'],
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'serve',
+      '--config',
+      opts.configPath,
+      '--grpc-listen',
+      '127.0.0.1:0',
+      '--http-listen',
+      '127.0.0.1:0',
+    ],
     { cwd: ROOT, env: { PATH: process.env.PATH, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const logs: Record<string, unknown>[] = [];

@@ -9,9 +9,13 @@ import { file_switchyard_v1_common } from '../../gen/switchyard/v1/common_pb.js'
 import { file_google_rpc_status } from '../../gen/google/rpc/status_pb.js';
 import { file_google_rpc_error_details } from '../../gen/google/rpc/error_details_pb.js';
 
-export const messages: DescMessage[] = [file_switchyard_v1_router, file_switchyard_v1_admin, file_switchyard_v1_common, file_google_rpc_status, file_google_rpc_error_details].flatMap(
-  (f) => f.messages,
-);
+export const messages: DescMessage[] = [
+  file_switchyard_v1_router,
+  file_switchyard_v1_admin,
+  file_switchyard_v1_common,
+  file_google_rpc_status,
+  file_google_rpc_error_details,
+].flatMap((f) => f.messages);
 
 const text = fc.oneof(
   fc.string({ maxLength: 8 }),
@@ -62,7 +66,12 @@ function fieldValue(f: DescField, depth: number): fc.Arbitrary<unknown> {
       if (f.listKind === 'message') return fc.array(messageInit(f.message, depth + 1), { maxLength: depth > 2 ? 0 : 3 });
       return fc.array(f.listKind === 'enum' ? fc.integer({ min: -3, max: 9 }) : scalar(f.scalar!), { maxLength: 5 });
     case 'map': {
-      const value = f.mapKind === 'message' ? messageInit(f.message, depth + 1) : f.mapKind === 'enum' ? fc.integer({ min: 0, max: 9 }) : scalar(f.scalar!);
+      const value =
+        f.mapKind === 'message'
+          ? messageInit(f.message, depth + 1)
+          : f.mapKind === 'enum'
+            ? fc.integer({ min: 0, max: 9 })
+            : scalar(f.scalar!);
       return fc.dictionary(fc.string({ maxLength: 6 }), value, { maxKeys: depth > 2 ? 0 : 3 });
     }
   }
@@ -84,4 +93,3 @@ export function messageInit(schema: DescMessage, depth: number): fc.Arbitrary<Re
   }
   return fc.record({ ...plain, ...oneofs }, { requiredKeys: [] }) as fc.Arbitrary<Record<string, unknown>>;
 }
-

@@ -18,7 +18,13 @@ let adapter: ProviderAdapter;
 
 beforeAll(async () => {
   fake = await startAnthropicFake({ chunk: 3 });
-  adapter = createAnthropicAdapter({ id: 'anthropic', kind: 'anthropic', baseUrl: fake.url, apiKey: new Secret(KEY), timeouts: DEFAULT_TIMEOUTS });
+  adapter = createAnthropicAdapter({
+    id: 'anthropic',
+    kind: 'anthropic',
+    baseUrl: fake.url,
+    apiKey: new Secret(KEY),
+    timeouts: DEFAULT_TIMEOUTS,
+  });
 });
 afterAll(async () => {
   await closeUpstreamPools();
@@ -70,7 +76,9 @@ describe('anthropic adapter over HTTP', () => {
   });
 
   it('429 without retry-after: the wait comes from the exhausted anthropic-ratelimit-*-reset', async () => {
-    const model = fake.arrange(errorPlan({ status: 429, type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' }));
+    const model = fake.arrange(
+      errorPlan({ status: 429, type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' }),
+    );
     const err = await failure(collect(chatEvents(adapter, chatCall(model))));
     expect(err.kind).toBe('rate_limited');
     expect(err.details.upstreamCode).toBe('rate_limit_error');
@@ -125,7 +133,12 @@ describe('anthropic adapter over HTTP', () => {
     const call: ChatCall = {
       ...chatCall('json_tool'),
       options: {
-        responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object', properties: { answer: { type: 'number' } } }, strict: true },
+        responseFormat: {
+          type: 'json_schema',
+          name: 'answer',
+          schema: { type: 'object', properties: { answer: { type: 'number' } } },
+          strict: true,
+        },
       },
     };
     const events = await collect(chatEvents(adapter, call));

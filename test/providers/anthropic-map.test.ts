@@ -99,8 +99,7 @@ describe('anthropic request mapping', () => {
   });
 
   it('rejects an image without bytes/URL and bytes without a MIME type', () => {
-    const bad = (part: ChatMessage['parts'][number]) => () =>
-      toMessagesRequest(call({ messages: [msg('user', '', { parts: [part] })] }));
+    const bad = (part: ChatMessage['parts'][number]) => () => toMessagesRequest(call({ messages: [msg('user', '', { parts: [part] })] }));
     expect(bad({ type: 'image', data: new Uint8Array([1]) })).toThrow(UpstreamError);
     expect(bad({ type: 'image', url: 'ftp://x/y.png' })).toThrow(/image/);
   });
@@ -124,9 +123,7 @@ describe('anthropic request mapping', () => {
         ],
       }),
     );
-    expect(body.tools).toEqual([
-      { name: 'get_weather', description: 'Weather of a city', input_schema: weatherTool.parameters },
-    ]);
+    expect(body.tools).toEqual([{ name: 'get_weather', description: 'Weather of a city', input_schema: weatherTool.parameters }]);
     expect(body.tool_choice).toEqual({ type: 'auto' });
     expect(body.messages).toEqual([
       { role: 'user', content: 'Weather in Paris and Rome?' },
@@ -194,9 +191,7 @@ describe('anthropic request mapping', () => {
     const rf = { type: 'json_schema' as const, name: 'answer', schema, strict: true };
     const forced = toMessagesRequest(call({ options: { responseFormat: rf } }));
     expect(forced.jsonToolName).toBe('answer');
-    expect(forced.body.tools).toEqual([
-      { name: 'answer', description: expect.any(String), input_schema: schema },
-    ]);
+    expect(forced.body.tools).toEqual([{ name: 'answer', description: expect.any(String), input_schema: schema }]);
     expect(forced.body.tool_choice).toEqual({ type: 'tool', name: 'answer' });
     expect(forced.body.system).toBeUndefined();
 

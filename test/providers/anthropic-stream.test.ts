@@ -104,9 +104,7 @@ describe('anthropic stream decoding: generated streams', () => {
       c.args += e.argumentsDelta;
       calls.set(e.index, c);
     }
-    expect([...calls.entries()]).toEqual(
-      PARALLEL_TOOLS.map((t, i) => [i, { id: t.id, name: t.name, args: t.pieces.join('') }]),
-    );
+    expect([...calls.entries()]).toEqual(PARALLEL_TOOLS.map((t, i) => [i, { id: t.id, name: t.name, args: t.pieces.join('') }]));
     expect(events.at(-1)).toEqual({ type: 'finish', reason: 'tool_calls' });
 
     const empty =
@@ -116,7 +114,12 @@ describe('anthropic stream decoding: generated streams', () => {
       'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":3}}\n\n' +
       'event: message_stop\ndata: {"type":"message_stop"}\n\n';
     const ev = await decode(empty);
-    expect(ev.filter((e) => e.type === 'tool_call').map((e) => (e as { argumentsDelta: string }).argumentsDelta).join('')).toBe('{}');
+    expect(
+      ev
+        .filter((e) => e.type === 'tool_call')
+        .map((e) => (e as { argumentsDelta: string }).argumentsDelta)
+        .join(''),
+    ).toBe('{}');
   });
 
   it('thinking deltas → delta.reasoning; the signature is not surfaced', async () => {

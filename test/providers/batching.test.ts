@@ -14,7 +14,15 @@ import { anthropicConformanceFake } from '../fakes/anthropic.js';
 import { geminiConformanceFake } from '../fakes/gemini.js';
 import { ollamaConformanceFake } from '../fakes/ollama.js';
 import { OpenAiFake } from '../fakes/openai.js';
-import { chatCall, collect, expectWellOrdered, textOf, toolCallsOf, type ConformanceFake, type ConformanceScenario } from './conformance.js';
+import {
+  chatCall,
+  collect,
+  expectWellOrdered,
+  textOf,
+  toolCallsOf,
+  type ConformanceFake,
+  type ConformanceScenario,
+} from './conformance.js';
 
 const TIMEOUTS: Timeouts = { connectMs: 2_000, firstByteMs: 5_000, idleMs: 5_000 };
 

@@ -140,7 +140,10 @@ export function runConformance(target: ConformanceTarget): void {
     const TEXT = 'Héllo, wörld — 世界 👋🏽 done.';
     for (const chunkSizes of [undefined, [1], [2, 3], [7, 1, 13]]) {
       it(`streams text (chunks ${chunkSizes?.join(',') ?? 'whole'})`, async () => {
-        const model = target.fake.arrange({ type: 'text', text: TEXT, usage: { inputTokens: 11, outputTokens: 7 } }, chunkSizes ? { chunkSizes } : {});
+        const model = target.fake.arrange(
+          { type: 'text', text: TEXT, usage: { inputTokens: 11, outputTokens: 7 } },
+          chunkSizes ? { chunkSizes } : {},
+        );
         const events = await collect(chatEvents(adapter(), chatCall(model)));
         expect(textOf(events)).toBe(TEXT);
         expectWellOrdered(events);

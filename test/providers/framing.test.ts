@@ -33,7 +33,21 @@ describe('sseMessages', () => {
     ['CR', '\r'],
   ] as const) {
     it(`decodes ${name} framing with comments at every single split point and every pair`, async () => {
-      const text = [': OPENROUTER PROCESSING', '', 'data: {"t":"héllo 世界 👋"}', '', ':keep-alive', 'event: message_delta', 'id: 7', 'data: line1', 'data: line2', '', 'data: [DONE]', '', ''].join(nl);
+      const text = [
+        ': OPENROUTER PROCESSING',
+        '',
+        'data: {"t":"héllo 世界 👋"}',
+        '',
+        ':keep-alive',
+        'event: message_delta',
+        'id: 7',
+        'data: line1',
+        'data: line2',
+        '',
+        'data: [DONE]',
+        '',
+        '',
+      ].join(nl);
       const bytes = new TextEncoder().encode(text);
       for (let a = 0; a <= bytes.length; a++) {
         expect(await all(sseMessages(pieces(bytes, [a])))).toEqual(EXPECTED);
@@ -114,7 +128,12 @@ describe('parseRetryAfterMs', () => {
     expect(parseRetryAfterMs({ 'retry-after': 'soon' }, now)).toBeUndefined();
   });
   it('prefers the exhausted limit over the earliest reset', () => {
-    const h = { 'x-ratelimit-reset-requests': '12ms', 'x-ratelimit-reset-tokens': '6m0s', 'x-ratelimit-remaining-requests': '4999', 'x-ratelimit-remaining-tokens': '0' };
+    const h = {
+      'x-ratelimit-reset-requests': '12ms',
+      'x-ratelimit-reset-tokens': '6m0s',
+      'x-ratelimit-remaining-requests': '4999',
+      'x-ratelimit-remaining-tokens': '0',
+    };
     expect(parseRetryAfterMs(h, now)).toBe(360_000);
   });
 });
@@ -122,7 +141,19 @@ describe('parseRetryAfterMs', () => {
 describe('classifyHttpError', () => {
   it('maps statuses', () => {
     const kinds = [400, 401, 403, 404, 408, 413, 429, 500, 502, 503, 529].map((s) => classifyHttpError(s, {}, 'm', 'p').kind);
-    expect(kinds).toEqual(['bad_request', 'auth', 'auth', 'not_found', 'timeout', 'context_length_exceeded', 'rate_limited', 'server_error', 'server_error', 'overloaded', 'overloaded']);
+    expect(kinds).toEqual([
+      'bad_request',
+      'auth',
+      'auth',
+      'not_found',
+      'timeout',
+      'context_length_exceeded',
+      'rate_limited',
+      'server_error',
+      'server_error',
+      'overloaded',
+      'overloaded',
+    ]);
     expect(classifyHttpError(400, {}, "This model's maximum context length is 8192 tokens", 'p').kind).toBe('context_length_exceeded');
     expect(classifyHttpError(429, { 'retry-after': '2' }, 'slow down', 'p', 'rate_limit_exceeded')).toMatchObject({
       message: 'slow down',
@@ -133,7 +164,10 @@ describe('classifyHttpError', () => {
 
 describe('Utf8StreamDecoder', () => {
   it('gives the text a streaming TextDecoder gives, for any bytes split anywhere', () => {
-    const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0xef, 0xbb, 0xbf, 0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0, 0xe2, 0x82, 0x41));
+    const byte = fc.oneof(
+      fc.integer({ min: 0, max: 255 }),
+      fc.constantFrom(0xef, 0xbb, 0xbf, 0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0, 0xe2, 0x82, 0x41),
+    );
     fc.assert(
       fc.property(fc.boolean(), fc.array(byte, { maxLength: 40 }), fc.array(fc.nat(), { maxLength: 4 }), (bom, bytes, cuts) => {
         const buf = Uint8Array.from(bom ? [0xef, 0xbb, 0xbf, ...bytes] : bytes); // a byte order mark first: dropped once

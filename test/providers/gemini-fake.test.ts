@@ -1,7 +1,15 @@
 // Proves the fake Gemini API faithful: the official SDK (@google/genai) is its client.
 import { ApiError, GoogleGenAI } from '@google/genai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { geminiChunks, geminiErrors, geminiVector, loadGeminiRecordings, startFakeGemini, streamReply, type FakeGemini } from '../fakes/gemini.js';
+import {
+  geminiChunks,
+  geminiErrors,
+  geminiVector,
+  loadGeminiRecordings,
+  startFakeGemini,
+  streamReply,
+  type FakeGemini,
+} from '../fakes/gemini.js';
 
 describe('fake Gemini API, seen by @google/genai', () => {
   let fake: FakeGemini;
@@ -38,7 +46,8 @@ describe('fake Gemini API, seen by @google/genai', () => {
     expect(calls.map((f) => f.args)).toEqual([{ city: 'Paris' }, { city: 'Tōkyō' }]);
     fake.enqueue(streamReply(geminiChunks.thinking()));
     const parts = [];
-    for await (const c of await ai.models.generateContentStream({ model: 'm', contents: 'x' })) parts.push(...(c.candidates?.[0]?.content?.parts ?? []));
+    for await (const c of await ai.models.generateContentStream({ model: 'm', contents: 'x' }))
+      parts.push(...(c.candidates?.[0]?.content?.parts ?? []));
     expect(parts[0]).toEqual({ text: 'Let me think…', thought: true });
   });
 

@@ -37,7 +37,9 @@ function decode(chunks: unknown[]): ChatEvent[] {
 
 describe('toGeminiRequest', () => {
   it('reproduces the recorded SDK request of the function-calling round trip', () => {
-    const rec = loadGeminiRecordings().find((r) => r.file.startsWith('AFC_Streaming_Tests_chat_stream') && (r.request['contents'] as unknown[]).length === 3)!;
+    const rec = loadGeminiRecordings().find(
+      (r) => r.file.startsWith('AFC_Streaming_Tests_chat_stream') && (r.request['contents'] as unknown[]).length === 3,
+    )!;
     const body = toGeminiRequest(
       call({
         model: 'gemini-2.0-flash',
@@ -156,7 +158,12 @@ describe('toGeminiRequest', () => {
       }),
     );
     expect(body.tools).toEqual([
-      { functionDeclarations: [{ name: 'customDivide', description: 'Custom divide function', parametersJsonSchema: DIVIDE.parameters }, { name: 'noargs' }] },
+      {
+        functionDeclarations: [
+          { name: 'customDivide', description: 'Custom divide function', parametersJsonSchema: DIVIDE.parameters },
+          { name: 'noargs' },
+        ],
+      },
     ]);
     expect(body.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['customDivide'] } });
     expect(body.generationConfig).toEqual({
@@ -225,7 +232,12 @@ describe('GeminiStreamDecoder', () => {
     const events = decode([
       { candidates: [{ content: { parts: [{ text: 'hmm', thought: true }, { text: 'A' }] } }] },
       {
-        candidates: [{ content: { parts: [{ functionCall: { id: 'fc-1', name: 'f' } }, { functionCall: { name: 'g', args: { x: 1 } } }] }, finishReason: 'STOP' }],
+        candidates: [
+          {
+            content: { parts: [{ functionCall: { id: 'fc-1', name: 'f' } }, { functionCall: { name: 'g', args: { x: 1 } } }] },
+            finishReason: 'STOP',
+          },
+        ],
         usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 5, thoughtsTokenCount: 20, cachedContentTokenCount: 4 },
       },
     ]);
@@ -242,7 +254,8 @@ describe('GeminiStreamDecoder', () => {
   it('maps finish reasons', () => {
     expect(finishReason('STOP', false)).toBe('stop');
     expect(finishReason('MAX_TOKENS', true)).toBe('length');
-    for (const r of ['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII']) expect(finishReason(r, false)).toBe('content_filter');
+    for (const r of ['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII'])
+      expect(finishReason(r, false)).toBe('content_filter');
     expect(finishReason('OTHER', false)).toBe('stop');
     expect(toUsage({})).toEqual({ inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, reasoningTokens: 0 });
   });
@@ -250,7 +263,9 @@ describe('GeminiStreamDecoder', () => {
   it('a blocked prompt is content_filtered; an in-band Status is classified; no finishReason is a truncation', () => {
     const d = new GeminiStreamDecoder('gemini');
     expect(() => d.push({ promptFeedback: { blockReason: 'SAFETY' } })).toThrow(expect.objectContaining({ kind: 'content_filtered' }));
-    expect(() => d.push({ error: { code: 503, status: 'UNAVAILABLE', message: 'busy' } })).toThrow(expect.objectContaining({ kind: 'overloaded' }));
+    expect(() => d.push({ error: { code: 503, status: 'UNAVAILABLE', message: 'busy' } })).toThrow(
+      expect.objectContaining({ kind: 'overloaded' }),
+    );
     expect(() => new GeminiStreamDecoder('g').end()).toThrow(expect.objectContaining({ kind: 'stream_interrupted' }));
   });
 });
@@ -259,11 +274,47 @@ describe('Gemini error bodies', () => {
   const err = (status: number, body: unknown): UpstreamError =>
     httpError(status, {}, typeof body === 'string' ? body : JSON.stringify(body), 'gemini');
   it('classifies by canonical status, RetryInfo, ErrorInfo and message', () => {
-    const rl = err(429, { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'quota', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '13s' }] } });
-    expect([rl.kind, rl.details.retryAfterMs, rl.details.upstreamCode, rl.details.status]).toEqual(['rate_limited', 13000, 'RESOURCE_EXHAUSTED', 429]);
-    expect(err(429, { error: { status: 'RESOURCE_EXHAUSTED', message: 'q', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '0.2s' }] } }).details.retryAfterMs).toBe(200);
-    expect(err(400, { error: { code: 400, status: 'INVALID_ARGUMENT', message: 'API key not valid.', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }] } }).kind).toBe('auth');
-    expect(err(400, { error: { status: 'INVALID_ARGUMENT', message: 'The input token count (2000000) exceeds the maximum number of tokens allowed (1048576).' } }).kind).toBe('context_length_exceeded');
+    const rl = err(429, {
+      error: {
+        code: 429,
+        status: 'RESOURCE_EXHAUSTED',
+        message: 'quota',
+        details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '13s' }],
+      },
+    });
+    expect([rl.kind, rl.details.retryAfterMs, rl.details.upstreamCode, rl.details.status]).toEqual([
+      'rate_limited',
+      13000,
+      'RESOURCE_EXHAUSTED',
+      429,
+    ]);
+    expect(
+      err(429, {
+        error: {
+          status: 'RESOURCE_EXHAUSTED',
+          message: 'q',
+          details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '0.2s' }],
+        },
+      }).details.retryAfterMs,
+    ).toBe(200);
+    expect(
+      err(400, {
+        error: {
+          code: 400,
+          status: 'INVALID_ARGUMENT',
+          message: 'API key not valid.',
+          details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }],
+        },
+      }).kind,
+    ).toBe('auth');
+    expect(
+      err(400, {
+        error: {
+          status: 'INVALID_ARGUMENT',
+          message: 'The input token count (2000000) exceeds the maximum number of tokens allowed (1048576).',
+        },
+      }).kind,
+    ).toBe('context_length_exceeded');
     expect(err(400, { error: { status: 'FAILED_PRECONDITION', message: 'User location is not supported' } }).kind).toBe('bad_request');
     expect(err(403, { error: { status: 'PERMISSION_DENIED', message: 'no' } }).kind).toBe('auth');
     expect(err(404, [{ error: { status: 'NOT_FOUND', message: 'models/x is not found' } }]).kind).toBe('not_found');

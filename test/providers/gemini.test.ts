@@ -8,7 +8,16 @@ import { UpstreamError } from '../../src/providers/errors.js';
 import { createGeminiAdapter } from '../../src/providers/gemini/adapter.js';
 import { closeUpstreamPools } from '../../src/providers/http.js';
 import type { ProviderAdapter, Timeouts } from '../../src/providers/types.js';
-import { geminiChunks, geminiConformanceFake, geminiErrors, geminiVector, loadGeminiRecordings, startFakeGemini, streamReply, type FakeGemini } from '../fakes/gemini.js';
+import {
+  geminiChunks,
+  geminiConformanceFake,
+  geminiErrors,
+  geminiVector,
+  loadGeminiRecordings,
+  startFakeGemini,
+  streamReply,
+  type FakeGemini,
+} from '../fakes/gemini.js';
 import { chatCall, collect, expectWellOrdered, runConformance, settle, textOf, toolCallsOf } from './conformance.js';
 
 const TIMEOUTS: Timeouts = { connectMs: 2_000, firstByteMs: 2_000, idleMs: 2_000 };
@@ -50,10 +59,14 @@ describe('gemini adapter', () => {
           fake.enqueue({ ...streamReply(rec.chunks, { eol }), chunkSizes });
           const events = await collect(chatEvents(adapter, chatCall('gemini-2.0-flash')));
           expectWellOrdered(events);
-          const expectedText = rec.chunks.flatMap((c) => ((c['candidates'] as any[])[0].content.parts as any[]).map((p) => p.text ?? '')).join('');
+          const expectedText = rec.chunks
+            .flatMap((c) => ((c['candidates'] as any[])[0].content.parts as any[]).map((p) => p.text ?? ''))
+            .join('');
           expect(textOf(events)).toBe(expectedText);
           const last = rec.chunks.at(-1)!['usageMetadata'] as { promptTokenCount: number; candidatesTokenCount: number };
-          expect(events.find((e) => e.type === 'usage')).toMatchObject({ usage: { inputTokens: last.promptTokenCount, outputTokens: last.candidatesTokenCount } });
+          expect(events.find((e) => e.type === 'usage')).toMatchObject({
+            usage: { inputTokens: last.promptTokenCount, outputTokens: last.candidatesTokenCount },
+          });
         }
       }
     });
@@ -110,7 +123,11 @@ describe('gemini adapter', () => {
   });
 
   it('a stream that is only a bare Status JSON is that error; an echoed key is redacted', async () => {
-    fake.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: JSON.stringify({ error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: `quota for ${KEY}` } }) });
+    fake.enqueue({
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      body: JSON.stringify({ error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: `quota for ${KEY}` } }),
+    });
     const { events, error } = await settle(chatEvents(adapter, chatCall('gemini-2.5-flash')));
     expect(events).toEqual([]);
     expect(error).toMatchObject({ kind: 'rate_limited', message: 'quota for [redacted]' });
@@ -124,9 +141,18 @@ describe('gemini adapter', () => {
   });
 
   it('embeds one input with :embedContent and outputDimensionality', async () => {
-    const res = await adapter.embed({ model: 'text-embedding-004', inputs: ['héllo'], dimensions: 4, signal: new AbortController().signal });
+    const res = await adapter.embed({
+      model: 'text-embedding-004',
+      inputs: ['héllo'],
+      dimensions: 4,
+      signal: new AbortController().signal,
+    });
     expect(fake.last.path).toBe('/v1beta/models/text-embedding-004:embedContent');
-    expect(fake.last.body).toEqual({ model: 'models/text-embedding-004', content: { parts: [{ text: 'héllo' }] }, outputDimensionality: 4 });
+    expect(fake.last.body).toEqual({
+      model: 'models/text-embedding-004',
+      content: { parts: [{ text: 'héllo' }] },
+      outputDimensionality: 4,
+    });
     expect(res.vectors).toEqual([geminiVector('héllo', 4)]);
   });
 
@@ -142,7 +168,9 @@ describe('gemini adapter', () => {
 
   it('embed errors are classified', async () => {
     fake.enqueue(geminiErrors.rateLimited('2s'));
-    const err = await adapter.embed({ model: 'text-embedding-004', inputs: ['a'], signal: new AbortController().signal }).catch((e: unknown) => e);
+    const err = await adapter
+      .embed({ model: 'text-embedding-004', inputs: ['a'], signal: new AbortController().signal })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'rate_limited', details: { retryAfterMs: 2000 } });
   });
 

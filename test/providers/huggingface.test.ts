@@ -71,14 +71,23 @@ describe('huggingface TEI embeddings', () => {
   });
 
   it('classifies TEI errors by error_type', async () => {
-    const reply = (status: number, error: string, error_type: string) => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error, error_type }) });
+    const reply = (status: number, error: string, error_type: string) => ({
+      status,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ error, error_type }),
+    });
     tei.enqueue(reply(429, 'Model is overloaded', 'Overloaded'));
-    await expect(adapter.embed({ model: 'm', inputs: ['a'], signal: signal() })).rejects.toMatchObject({ kind: 'overloaded', details: { upstreamCode: 'Overloaded' } });
+    await expect(adapter.embed({ model: 'm', inputs: ['a'], signal: signal() })).rejects.toMatchObject({
+      kind: 'overloaded',
+      details: { upstreamCode: 'Overloaded' },
+    });
     tei.enqueue(reply(424, 'inference failed', 'Backend'));
     await expect(adapter.embed({ model: 'm', inputs: ['a'], signal: signal() })).rejects.toMatchObject({ kind: 'server_error' });
     tei.enqueue(reply(413, 'Input validation error: `inputs` must have less than 512 tokens. Given: 600', 'Validation'));
     await expect(adapter.embed({ model: 'm', inputs: ['a'], signal: signal() })).rejects.toMatchObject({ kind: 'context_length_exceeded' });
-    expect(teiHttpError(413, {}, '{"error":"batch size 40 > maximum allowed batch size 32","error_type":"Validation"}', 'hf').kind).toBe('bad_request');
+    expect(teiHttpError(413, {}, '{"error":"batch size 40 > maximum allowed batch size 32","error_type":"Validation"}', 'hf').kind).toBe(
+      'bad_request',
+    );
   });
 
   it('lists the served model from /info', async () => {
@@ -86,7 +95,9 @@ describe('huggingface TEI embeddings', () => {
   });
 
   it('on the router, embeddings use the feature-extraction pipeline', () => {
-    expect(embedPath('https://router.huggingface.co', 'BAAI/bge-large-en-v1.5')).toBe('/hf-inference/models/BAAI/bge-large-en-v1.5/pipeline/feature-extraction');
+    expect(embedPath('https://router.huggingface.co', 'BAAI/bge-large-en-v1.5')).toBe(
+      '/hf-inference/models/BAAI/bge-large-en-v1.5/pipeline/feature-extraction',
+    );
     expect(embedPath('http://tei:8080', 'BAAI/bge-large-en-v1.5')).toBe('/embed');
   });
 });

@@ -15,7 +15,8 @@ describe('fake Ollama, seen by the ollama package', () => {
   it('streams chat split into single bytes', async () => {
     fake.enqueue({ ...streamPlan(ollamaLines.thinking('qwen3:8b')), chunkSizes: [1] });
     const parts = [];
-    for await (const p of await client.chat({ model: 'qwen3:8b', messages: [{ role: 'user', content: 'hi' }], stream: true })) parts.push(p);
+    for await (const p of await client.chat({ model: 'qwen3:8b', messages: [{ role: 'user', content: 'hi' }], stream: true }))
+      parts.push(p);
     expect(parts.map((p) => p.message.thinking ?? '').join('')).toBe('Hmm, the user says hi.');
     expect(parts.map((p) => p.message.content).join('')).toBe('Hello 👋');
     expect(parts.at(-1)).toMatchObject({ done: true, done_reason: 'stop', prompt_eval_count: 12, eval_count: 9 });
@@ -25,7 +26,8 @@ describe('fake Ollama, seen by the ollama package', () => {
   it('tool calls arrive whole with object arguments', async () => {
     fake.enqueue(streamPlan(ollamaLines.twoCalls('llama3.2')));
     const calls = [];
-    for await (const p of await client.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'x' }], stream: true })) calls.push(...(p.message.tool_calls ?? []));
+    for await (const p of await client.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'x' }], stream: true }))
+      calls.push(...(p.message.tool_calls ?? []));
     expect(calls.map((c) => c.function.arguments)).toEqual([{ city: 'Tokyo' }, { tz: 'Asia/Tokyo' }]);
   });
 
@@ -38,7 +40,8 @@ describe('fake Ollama, seen by the ollama package', () => {
     fake.enqueue(streamPlan([ollamaLines.content('llama3.2', 'I'), { error: 'an error was encountered while running the model' }]));
     const seen: string[] = [];
     const err = await (async () => {
-      for await (const p of await client.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'x' }], stream: true })) seen.push(p.message.content);
+      for await (const p of await client.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'x' }], stream: true }))
+        seen.push(p.message.content);
     })().catch((e: unknown) => e);
     expect(seen).toEqual(['I']);
     expect(String(err)).toContain('an error was encountered while running the model');

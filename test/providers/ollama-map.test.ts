@@ -5,7 +5,13 @@ import { OllamaStreamDecoder, ollamaHttpError, toModelInfo, toOllamaRequest } fr
 import type { ChatCall, ChatMessage } from '../../src/providers/types.js';
 import { ollamaLines } from '../fakes/ollama.js';
 
-const msg = (role: ChatMessage['role'], content: string, extra: Partial<ChatMessage> = {}): ChatMessage => ({ role, content, parts: [], toolCalls: [], ...extra });
+const msg = (role: ChatMessage['role'], content: string, extra: Partial<ChatMessage> = {}): ChatMessage => ({
+  role,
+  content,
+  parts: [],
+  toolCalls: [],
+  ...extra,
+});
 const call = (over: Partial<ChatCall>): ChatCall => ({
   model: 'llama3.2',
   messages: [msg('user', 'Hi')],
@@ -22,7 +28,12 @@ describe('toOllamaRequest', () => {
       call({
         messages: [
           msg('system', 'Be brief.'),
-          msg('user', 'What is this?', { parts: [{ type: 'image', data: new Uint8Array([1, 2, 3]) }, { type: 'image', url: 'data:image/png;base64,iVBORw0KGgo=' }] }),
+          msg('user', 'What is this?', {
+            parts: [
+              { type: 'image', data: new Uint8Array([1, 2, 3]) },
+              { type: 'image', url: 'data:image/png;base64,iVBORw0KGgo=' },
+            ],
+          }),
           msg('assistant', '', { toolCalls: [{ id: 'call_1', name: 'get_weather', argumentsJson: '{"city":"Tokyo"}' }] }),
           msg('tool', '11 degrees celsius', { toolCallId: 'call_1' }),
         ],
@@ -43,7 +54,9 @@ describe('toOllamaRequest', () => {
   });
 
   it('refuses remote image URLs (Ollama takes bytes)', () => {
-    expect(() => toOllamaRequest(call({ messages: [msg('user', '', { parts: [{ type: 'image', url: 'https://x/y.png' }] })] }))).toThrow(UpstreamError);
+    expect(() => toOllamaRequest(call({ messages: [msg('user', '', { parts: [{ type: 'image', url: 'https://x/y.png' }] })] }))).toThrow(
+      UpstreamError,
+    );
   });
 
   it('maps options, format, think and tool choice', () => {
@@ -67,13 +80,25 @@ describe('toOllamaRequest', () => {
         providerOptions: { keep_alive: '10m' },
       }),
     );
-    expect(body.options).toEqual({ temperature: 0.1, top_p: 0.8, top_k: 20, num_predict: 64, stop: ['\n\n'], seed: 3, presence_penalty: 0.5, frequency_penalty: 0.25 });
+    expect(body.options).toEqual({
+      temperature: 0.1,
+      top_p: 0.8,
+      top_k: 20,
+      num_predict: 64,
+      stop: ['\n\n'],
+      seed: 3,
+      presence_penalty: 0.5,
+      frequency_penalty: 0.25,
+    });
     expect(body.format).toEqual({ type: 'object' });
     expect(body.think).toBe('high');
     expect(body.tools?.map((t) => t.function.name)).toEqual(['other']);
     expect(body['keep_alive']).toBe('10m');
     expect(toOllamaRequest(call({ tools: [WEATHER], toolChoice: { mode: 'none' } })).tools).toBeUndefined();
-    expect(toOllamaRequest(call({ options: { responseFormat: { type: 'json_object' }, reasoningEffort: 'low' } }))).toMatchObject({ format: 'json', think: true });
+    expect(toOllamaRequest(call({ options: { responseFormat: { type: 'json_object' }, reasoningEffort: 'low' } }))).toMatchObject({
+      format: 'json',
+      think: true,
+    });
     expect(toOllamaRequest(call({ options: { reasoningEffort: 'none' } })).think).toBe(false);
     expect(toOllamaRequest(call({})).options).toBeUndefined();
   });
@@ -127,7 +152,11 @@ describe('Ollama errors and /api/show', () => {
   });
   it('capabilities and context length', () => {
     expect(
-      toModelInfo('llava', { capabilities: ['completion', 'vision'], details: { family: 'llama' }, model_info: { 'general.architecture': 'llama', 'llama.context_length': 8192 } }),
+      toModelInfo('llava', {
+        capabilities: ['completion', 'vision'],
+        details: { family: 'llama' },
+        model_info: { 'general.architecture': 'llama', 'llama.context_length': 8192 },
+      }),
     ).toEqual({ name: 'llava', capabilities: ['completion', 'vision'], contextLength: 8192, family: 'llama' });
     expect(toModelInfo('x', {})).toEqual({ name: 'x', capabilities: [] });
   });

@@ -45,7 +45,12 @@ describe('ollama adapter', () => {
         fake.enqueue({ ...plan, body: crlf ? String(plan.body).replace(/\n/g, '\r\n') : plan.body, chunkSizes });
         const events = await collect(chatEvents(adapter, chatCall('qwen3:8b')));
         expectWellOrdered(events);
-        expect(events.filter((e) => e.type === 'delta').map((e) => (e as { reasoning?: string }).reasoning ?? '').join('')).toBe('Hmm, the user says hi.');
+        expect(
+          events
+            .filter((e) => e.type === 'delta')
+            .map((e) => (e as { reasoning?: string }).reasoning ?? '')
+            .join(''),
+        ).toBe('Hmm, the user says hi.');
         expect(textOf(events)).toBe('Hello 👋');
         expect(toolCallsOf(events).map((c) => [c.name, c.argumentsJson])).toEqual([
           ['get_weather', '{"city":"Tokyo"}'],
@@ -79,7 +84,12 @@ describe('ollama adapter', () => {
   });
 
   it('showModel reads capabilities and context length from /api/show', async () => {
-    expect(await adapter.showModel('qwen3:8b')).toEqual({ name: 'qwen3:8b', capabilities: ['completion', 'tools', 'thinking'], contextLength: 131072, family: 'llama' });
+    expect(await adapter.showModel('qwen3:8b')).toEqual({
+      name: 'qwen3:8b',
+      capabilities: ['completion', 'tools', 'thinking'],
+      contextLength: 131072,
+      family: 'llama',
+    });
     expect(fake.last.body).toEqual({ model: 'qwen3:8b' });
     await expect(adapter.showModel('nope', signal())).rejects.toMatchObject({ kind: 'not_found' });
   });

@@ -24,7 +24,13 @@ function cassette(name: string): Interaction {
 }
 const recordedBody = (name: string): Record<string, unknown> => JSON.parse(cassette(name).request.body) as Record<string, unknown>;
 
-const msg = (role: ChatMessage['role'], content: string, extra: Partial<ChatMessage> = {}): ChatMessage => ({ role, content, parts: [], toolCalls: [], ...extra });
+const msg = (role: ChatMessage['role'], content: string, extra: Partial<ChatMessage> = {}): ChatMessage => ({
+  role,
+  content,
+  parts: [],
+  toolCalls: [],
+  ...extra,
+});
 const call = (model: string, messages: ChatMessage[], extra: Partial<ChatCall> = {}): ChatCall => ({
   model,
   messages,
@@ -55,19 +61,27 @@ const WEATHER: ToolDef = {
 describe('request mapping vs recorded bodies', () => {
   it('chat-basic / chat-unknown-model / chat-no-messages', () => {
     expect(withoutStream(toOpenAiRequest(call('gpt-5-nano', [msg('user', 'Hello!')]), OPENAI))).toEqual(recordedBody('chat-basic.yaml'));
-    expect(withoutStream(toOpenAiRequest(call('gpt-4.1-nano-wrong', [msg('user', 'Hello!')]), OPENAI))).toEqual(recordedBody('chat-unknown-model.yaml'));
+    expect(withoutStream(toOpenAiRequest(call('gpt-4.1-nano-wrong', [msg('user', 'Hello!')]), OPENAI))).toEqual(
+      recordedBody('chat-unknown-model.yaml'),
+    );
     expect(withoutStream(toOpenAiRequest(call('gpt-5-nano', []), OPENAI))).toEqual(recordedBody('chat-no-messages.yaml'));
   });
 
   it('chat-streaming and chat-streaming-detailed-usage (developer role, max_completion_tokens)', () => {
     const streaming = toOpenAiRequest(call('gpt-5-nano', [msg('user', 'Hello!')]), OPENAI);
     expect({ ...streaming, stream_options: undefined }).toEqual({ ...recordedBody('chat-streaming.yaml'), stream_options: undefined });
-    const detailed = toOpenAiRequest(call('gpt-5-nano', [msg('system', "Hello, I'm a developer!")], { options: { maxOutputTokens: 100, temperature: 1 } }), OPENAI);
+    const detailed = toOpenAiRequest(
+      call('gpt-5-nano', [msg('system', "Hello, I'm a developer!")], { options: { maxOutputTokens: 100, temperature: 1 } }),
+      OPENAI,
+    );
     expect(detailed).toEqual(recordedBody('chat-streaming-detailed-usage.yaml'));
   });
 
   it('chat-tools and chat-parallel-tools', () => {
-    const tools = call('gpt-5-nano', [msg('user', 'What is the weather like in Boston today?')], { tools: [WEATHER], toolChoice: { mode: 'auto' } });
+    const tools = call('gpt-5-nano', [msg('user', 'What is the weather like in Boston today?')], {
+      tools: [WEATHER],
+      toolChoice: { mode: 'auto' },
+    });
     expect(withoutStream(toOpenAiRequest(tools, OPENAI))).toEqual(recordedBody('chat-tools.yaml'));
     const parallel = call('gpt-5-nano', [msg('user', 'What is the weather like in San Francisco?')], {
       tools: [WEATHER],
@@ -105,12 +119,27 @@ describe('request mapping vs recorded bodies', () => {
         'gpt-4o',
         [
           msg('system', 'Be brief.'),
-          msg('user', 'What is this?', { parts: [{ type: 'image', url: 'https://x/y.png' }, { type: 'image', data: new Uint8Array([1, 2, 3]), mimeType: 'image/png' }] }),
+          msg('user', 'What is this?', {
+            parts: [
+              { type: 'image', url: 'https://x/y.png' },
+              { type: 'image', data: new Uint8Array([1, 2, 3]), mimeType: 'image/png' },
+            ],
+          }),
           msg('assistant', '', { toolCalls: [{ id: 'call_1', name: 'get_current_weather', argumentsJson: '{"location":"Boston, MA"}' }] }),
           msg('tool', '{"temp": 61}', { toolCallId: 'call_1' }),
         ],
         {
-          options: { maxOutputTokens: 64, topP: 0.9, topK: 5, stop: ['\n\n'], seed: 1, frequencyPenalty: 0.5, presencePenalty: -0.5, reasoningEffort: 'low', responseFormat: { type: 'json_schema', name: 'w', schema: { type: 'object' }, strict: true } },
+          options: {
+            maxOutputTokens: 64,
+            topP: 0.9,
+            topK: 5,
+            stop: ['\n\n'],
+            seed: 1,
+            frequencyPenalty: 0.5,
+            presencePenalty: -0.5,
+            reasoningEffort: 'low',
+            responseFormat: { type: 'json_schema', name: 'w', schema: { type: 'object' }, strict: true },
+          },
           toolChoice: { mode: 'function', name: 'get_current_weather' },
           tools: [WEATHER],
         },
@@ -119,8 +148,19 @@ describe('request mapping vs recorded bodies', () => {
     );
     expect(body.messages).toEqual([
       { role: 'system', content: 'Be brief.' },
-      { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AQID' } }] },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_current_weather', arguments: '{"location":"Boston, MA"}' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is this?' },
+          { type: 'image_url', image_url: { url: 'https://x/y.png' } },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,AQID' } },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_current_weather', arguments: '{"location":"Boston, MA"}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_1', content: '{"temp": 61}' },
     ]);
     expect(body).toMatchObject({
@@ -138,7 +178,9 @@ describe('request mapping vs recorded bodies', () => {
   });
 
   it('presets: max-token field, drops and renames; OpenRouter reasoning', () => {
-    const c = call('mistral-large-latest', [msg('user', 'x')], { options: { maxOutputTokens: 9, seed: 3, reasoningEffort: 'high', topK: 2 } });
+    const c = call('mistral-large-latest', [msg('user', 'x')], {
+      options: { maxOutputTokens: 9, seed: 3, reasoningEffort: 'high', topK: 2 },
+    });
     const mistral = toOpenAiRequest(c, presetDialect('mistral'));
     expect(mistral).toMatchObject({ max_tokens: 9, random_seed: 3 });
     expect(mistral).not.toHaveProperty('seed');
@@ -153,8 +195,10 @@ describe('request mapping vs recorded bodies', () => {
   });
 
   it('knows which models need max_completion_tokens', () => {
-    for (const m of ['o1', 'o1-mini', 'o3-mini', 'o4-mini-2025-04-16', 'gpt-5', 'gpt-5-nano', 'gpt-6o', 'openai/gpt-5.1']) expect(usesMaxCompletionTokens(m)).toBe(true);
-    for (const m of ['gpt-4o', 'gpt-4.1-nano', 'gpt-3.5-turbo', 'omni-moderation', 'llama-3']) expect(usesMaxCompletionTokens(m)).toBe(false);
+    for (const m of ['o1', 'o1-mini', 'o3-mini', 'o4-mini-2025-04-16', 'gpt-5', 'gpt-5-nano', 'gpt-6o', 'openai/gpt-5.1'])
+      expect(usesMaxCompletionTokens(m)).toBe(true);
+    for (const m of ['gpt-4o', 'gpt-4.1-nano', 'gpt-3.5-turbo', 'omni-moderation', 'llama-3'])
+      expect(usesMaxCompletionTokens(m)).toBe(false);
   });
 });
 
@@ -191,18 +235,24 @@ describe('stream decoding of recorded responses', () => {
 
   it('a tool-call stream that ends with "stop" still finishes as tool_calls', async () => {
     const d = new OpenAiStreamDecoder('x');
-    d.push({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] } }] });
+    d.push({
+      choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] } }],
+    });
     d.push({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
     expect(d.end()).toEqual([{ type: 'finish', reason: 'tool_calls' }]);
   });
 
   it('reasoning deltas (vLLM reasoning / reasoning_content) and id/name only once', () => {
     const d = new OpenAiStreamDecoder('x');
-    expect(d.push({ choices: [{ index: 0, delta: { reasoning_content: 'hmm' } }] })).toEqual([{ type: 'delta', text: '', reasoning: 'hmm' }]);
-    expect(d.push({ choices: [{ index: 0, delta: { reasoning: 'so', content: 'A' } }] })).toEqual([{ type: 'delta', text: 'A', reasoning: 'so' }]);
-    d.push({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c', function: { name: 'f', arguments: '{' } }] } }] });
-    expect(d.push({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c', function: { name: 'f', arguments: '}' } }] } }] })).toEqual([
-      { type: 'tool_call', index: 0, argumentsDelta: '}' },
+    expect(d.push({ choices: [{ index: 0, delta: { reasoning_content: 'hmm' } }] })).toEqual([
+      { type: 'delta', text: '', reasoning: 'hmm' },
     ]);
+    expect(d.push({ choices: [{ index: 0, delta: { reasoning: 'so', content: 'A' } }] })).toEqual([
+      { type: 'delta', text: 'A', reasoning: 'so' },
+    ]);
+    d.push({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c', function: { name: 'f', arguments: '{' } }] } }] });
+    expect(
+      d.push({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'c', function: { name: 'f', arguments: '}' } }] } }] }),
+    ).toEqual([{ type: 'tool_call', index: 0, argumentsDelta: '}' }]);
   });
 });

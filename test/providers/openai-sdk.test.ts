@@ -10,7 +10,10 @@ import { createOpenAiAdapter } from '../../src/providers/openai/adapter.js';
 import { OpenAiFake } from '../fakes/openai.js';
 import { chatCall, collect, textOf, toolCallsOf } from './conformance.js';
 
-async function viaSdk(client: OpenAI, model: string): Promise<{ text: string; calls: { id?: string; name?: string; argumentsJson: string }[]; finish?: string | null }> {
+async function viaSdk(
+  client: OpenAI,
+  model: string,
+): Promise<{ text: string; calls: { id?: string; name?: string; argumentsJson: string }[]; finish?: string | null }> {
   const stream = await client.chat.completions.create({ model, stream: true, messages: [{ role: 'user', content: 'Hi' }] });
   let text = '';
   let finish: string | null | undefined;
@@ -30,7 +33,11 @@ async function viaSdk(client: OpenAI, model: string): Promise<{ text: string; ca
   return { text, calls, finish };
 }
 
-for (const options of [{ chunkSizes: [1, 4, 2, 9] }, { chunkSizes: [3], crlf: true }, { flavor: 'openrouter' as const, chunkSizes: [5, 2] }]) {
+for (const options of [
+  { chunkSizes: [1, 4, 2, 9] },
+  { chunkSizes: [3], crlf: true },
+  { flavor: 'openrouter' as const, chunkSizes: [5, 2] },
+]) {
   describe(`openai SDK vs adapter on the fake (${JSON.stringify(options)})`, () => {
     const fake = new OpenAiFake(options);
     let base = '';
@@ -43,7 +50,14 @@ for (const options of [{ chunkSizes: [1, 4, 2, 9] }, { chunkSizes: [3], crlf: tr
       await closeUpstreamPools();
       await fake.stop();
     });
-    const adapter = () => createOpenAiAdapter({ id: 'openai', kind: 'openai', baseUrl: `${base}/v1`, apiKey: new Secret('sk-test'), timeouts: { connectMs: 2000, firstByteMs: 5000, idleMs: 5000 } });
+    const adapter = () =>
+      createOpenAiAdapter({
+        id: 'openai',
+        kind: 'openai',
+        baseUrl: `${base}/v1`,
+        apiKey: new Secret('sk-test'),
+        timeouts: { connectMs: 2000, firstByteMs: 5000, idleMs: 5000 },
+      });
 
     const recorded = [
       '038a5c69c34c9513021b52aa61661f4f5bea321c0aac9e164f2ed3e409aebc48.bin',
@@ -53,8 +67,20 @@ for (const options of [{ chunkSizes: [1, 4, 2, 9] }, { chunkSizes: [3], crlf: tr
     ];
     const models = (): string[] => [
       ...(options.flavor ? [] : recorded.map((f) => `recorded:${f}`)),
-      fake.arrange({ type: 'text', text: 'Grüße, 世界 🎉 — fin.', usage: { inputTokens: 3, outputTokens: 9 } }, { chunkSizes: options.chunkSizes }),
-      fake.arrange({ type: 'tool_calls', calls: [{ id: 'call_1', name: 'a', argumentsJson: '{"x":"é"}' }, { id: 'call_2', name: 'b', argumentsJson: '{"y":[1,2]}' }] }, { chunkSizes: options.chunkSizes }),
+      fake.arrange(
+        { type: 'text', text: 'Grüße, 世界 🎉 — fin.', usage: { inputTokens: 3, outputTokens: 9 } },
+        { chunkSizes: options.chunkSizes },
+      ),
+      fake.arrange(
+        {
+          type: 'tool_calls',
+          calls: [
+            { id: 'call_1', name: 'a', argumentsJson: '{"x":"é"}' },
+            { id: 'call_2', name: 'b', argumentsJson: '{"y":[1,2]}' },
+          ],
+        },
+        { chunkSizes: options.chunkSizes },
+      ),
     ];
 
     it('decodes text and tool calls identically', async () => {
@@ -71,7 +97,9 @@ for (const options of [{ chunkSizes: [1, 4, 2, 9] }, { chunkSizes: [3], crlf: tr
 
     it('SDK sees the same HTTP errors', async () => {
       const model = fake.arrange({ type: 'http_error', status: 429, message: 'Rate limit reached', retryAfterSeconds: 1 });
-      const err = await client.chat.completions.create({ model, stream: true, messages: [{ role: 'user', content: 'Hi' }] }).catch((e: unknown) => e);
+      const err = await client.chat.completions
+        .create({ model, stream: true, messages: [{ role: 'user', content: 'Hi' }] })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.APIError);
       expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(429);
       expect((err as Error).message).toContain('Rate limit reached');

@@ -39,7 +39,14 @@ afterAll(async () => {
 type Kind = ProviderEndpoint['kind'];
 const TIMEOUTS = { connectMs: 2_000, firstByteMs: 2_000, idleMs: 2_000 };
 const adapterOf = (kind: Kind, preset?: string) =>
-  createAdapter({ id: `p-${kind}`, kind, baseUrl: kind === 'openai' || kind === 'openai_compatible' || kind === 'openrouter' ? `${baseUrl}/v1` : baseUrl, apiKey: new Secret('sk-test'), ...(preset ? { preset } : {}), timeouts: TIMEOUTS });
+  createAdapter({
+    id: `p-${kind}`,
+    kind,
+    baseUrl: kind === 'openai' || kind === 'openai_compatible' || kind === 'openrouter' ? `${baseUrl}/v1` : baseUrl,
+    apiKey: new Secret('sk-test'),
+    ...(preset ? { preset } : {}),
+    timeouts: TIMEOUTS,
+  });
 
 /** A call with every feature that makes more of the body owned: tools, a choice, JSON output, reasoning. */
 function fullCall(providerOptions: Record<string, unknown>): ChatCall {
@@ -56,7 +63,9 @@ function fullCall(providerOptions: Record<string, unknown>): ChatCall {
 
 /** Builds {a: {b: v}} from "a.b". */
 function nest(path: string, value: unknown): Record<string, unknown> {
-  return path.split('.').reduceRight<Record<string, unknown>>((inner, key, i, all) => (i === all.length - 1 ? { [key]: value } : { [key]: inner }), {});
+  return path
+    .split('.')
+    .reduceRight<Record<string, unknown>>((inner, key, i, all) => (i === all.length - 1 ? { [key]: value } : { [key]: inner }), {});
 }
 
 async function refusal(kind: Kind, options: Record<string, unknown>, preset?: string): Promise<UpstreamError> {
@@ -72,21 +81,70 @@ async function refusal(kind: Kind, options: Record<string, unknown>, preset?: st
 const OWNED: Array<{ kind: Kind; preset?: string; paths: string[] }> = [
   {
     kind: 'openai',
-    paths: ['model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'n', 'best_of', 'service_tier',
-      'prediction', 'audio', 'modalities', 'web_search_options', 'functions', 'function_call', 'tools', 'tool_choice', 'response_format', 'reasoning_effort'],
+    paths: [
+      'model',
+      'messages',
+      'stream',
+      'stream_options',
+      'max_tokens',
+      'max_completion_tokens',
+      'n',
+      'best_of',
+      'service_tier',
+      'prediction',
+      'audio',
+      'modalities',
+      'web_search_options',
+      'functions',
+      'function_call',
+      'tools',
+      'tool_choice',
+      'response_format',
+      'reasoning_effort',
+    ],
   },
-  { kind: 'openai_compatible', preset: 'vllm', paths: ['model', 'max_tokens', 'max_new_tokens', 'n_predict', 'max_output_tokens', 'n', 'best_of', 'stream', 'messages', 'tools'] },
+  {
+    kind: 'openai_compatible',
+    preset: 'vllm',
+    paths: ['model', 'max_tokens', 'max_new_tokens', 'n_predict', 'max_output_tokens', 'n', 'best_of', 'stream', 'messages', 'tools'],
+  },
   { kind: 'openai_compatible', preset: 'mistral', paths: ['model', 'max_tokens', 'stream_options', 'messages'] },
-  { kind: 'openrouter', paths: ['model', 'models', 'route', 'plugins', 'transforms', 'max_tokens', 'stream', 'messages', 'reasoning', 'tools', 'tool_choice'] },
+  {
+    kind: 'openrouter',
+    paths: ['model', 'models', 'route', 'plugins', 'transforms', 'max_tokens', 'stream', 'messages', 'reasoning', 'tools', 'tool_choice'],
+  },
   { kind: 'huggingface', paths: ['model', 'max_tokens', 'max_completion_tokens', 'stream', 'stream_options', 'messages', 'n', 'tools'] },
   {
     kind: 'anthropic',
-    paths: ['model', 'messages', 'system', 'max_tokens', 'stream', 'service_tier', 'inference_geo', 'container', 'mcp_servers', 'tools', 'tool_choice', 'thinking'],
+    paths: [
+      'model',
+      'messages',
+      'system',
+      'max_tokens',
+      'stream',
+      'service_tier',
+      'inference_geo',
+      'container',
+      'mcp_servers',
+      'tools',
+      'tool_choice',
+      'thinking',
+    ],
   },
   {
     kind: 'gemini',
-    paths: ['model', 'contents', 'systemInstruction', 'cachedContent', 'generationConfig.maxOutputTokens', 'generationConfig.candidateCount',
-      'generationConfig.responseMimeType', 'generationConfig.thinkingConfig', 'tools', 'toolConfig'],
+    paths: [
+      'model',
+      'contents',
+      'systemInstruction',
+      'cachedContent',
+      'generationConfig.maxOutputTokens',
+      'generationConfig.candidateCount',
+      'generationConfig.responseMimeType',
+      'generationConfig.thinkingConfig',
+      'tools',
+      'toolConfig',
+    ],
   },
   { kind: 'ollama', paths: ['model', 'messages', 'stream', 'options.num_predict', 'tools', 'format', 'think'] },
 ];
@@ -122,9 +180,18 @@ describe('allowed provider options merge into the body', () => {
   const sent = async (kind: Kind, options: Record<string, unknown>, call: Partial<ChatCall> = {}) => {
     const before = bodies.length;
     const adapter = adapterOf(kind);
-    await expect((async () => {
-      for await (const _ of chatEvents(adapter, { ...fullCall(options), tools: [], toolChoice: undefined, options: { maxOutputTokens: 8 }, ...call })) void _;
-    })()).rejects.toBeInstanceOf(UpstreamError);
+    await expect(
+      (async () => {
+        for await (const _ of chatEvents(adapter, {
+          ...fullCall(options),
+          tools: [],
+          toolChoice: undefined,
+          options: { maxOutputTokens: 8 },
+          ...call,
+        }))
+          void _;
+      })(),
+    ).rejects.toBeInstanceOf(UpstreamError);
     expect(bodies.length).toBe(before + 1);
     return bodies.at(-1)!;
   };
@@ -136,7 +203,10 @@ describe('allowed provider options merge into the body', () => {
   });
 
   it('Gemini: generationConfig merges key by key, in either spelling, keeping maxOutputTokens', async () => {
-    const body = await sent('gemini', { generation_config: { topK: 3 }, safetySettings: [{ category: 'HARM_CATEGORY_HATE_SPEECH', threshold: 'BLOCK_NONE' }] });
+    const body = await sent('gemini', {
+      generation_config: { topK: 3 },
+      safetySettings: [{ category: 'HARM_CATEGORY_HATE_SPEECH', threshold: 'BLOCK_NONE' }],
+    });
     expect(body.generationConfig).toEqual({ maxOutputTokens: 8, topK: 3 });
     expect(body).not.toHaveProperty('generation_config');
     expect(body.safetySettings).toHaveLength(1);
@@ -157,7 +227,10 @@ describe('allowed provider options merge into the body', () => {
 describe('the merge itself', () => {
   it('a "__proto__" key from JSON stays a plain key', () => {
     const options = JSON.parse('{"__proto__": {"polluted": true}, "user": "u"}') as Record<string, unknown>;
-    const merged = mergeProviderOptions({ model: 'm' }, { providerOptions: options, tools: [], options: {} }, OPENAI_OWNED) as Record<string, unknown>;
+    const merged = mergeProviderOptions({ model: 'm' }, { providerOptions: options, tools: [], options: {} }, OPENAI_OWNED) as Record<
+      string,
+      unknown
+    >;
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
     expect(JSON.parse(JSON.stringify(merged))).toEqual({ model: 'm', user: 'u', ['__proto__']: { polluted: true } });

@@ -9,8 +9,7 @@ import { ChatRequestSchema, RouteRequestSchema } from '../../gen/switchyard/v1/r
 import { binaryDecoder, fastDecoder } from '../../src/server/binary-decoder.js';
 import { messageInit, messages } from '../helpers/proto-arbitrary.js';
 
-const encode = (schema: DescMessage, init: Record<string, unknown>): Buffer =>
-  Buffer.from(toBinary(schema, create(schema, init as never)));
+const encode = (schema: DescMessage, init: Record<string, unknown>): Buffer => Buffer.from(toBinary(schema, create(schema, init as never)));
 
 /** Keys in insertion order, all the way down: the same object shape as fromBinary's. */
 function shape(v: unknown): unknown {

@@ -27,7 +27,14 @@ describe('periodStart (UTC)', () => {
 
 describe('BudgetIndex.budgetsFor', () => {
   const b = (id: string, tenantId: string, scope: BudgetDef['scope'], extra: Partial<BudgetDef> = {}): BudgetDef => ({
-    id, tenantId, scope, apiKeyId: '', workerId: '', period: 'day', limit: 100n, ...extra,
+    id,
+    tenantId,
+    scope,
+    apiKeyId: '',
+    workerId: '',
+    period: 'day',
+    limit: 100n,
+    ...extra,
   });
   const index = new BudgetIndex([
     b('z-tenant', 'acme', 'tenant'),

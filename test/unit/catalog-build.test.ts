@@ -73,15 +73,28 @@ describe('LiteLLM mapping', () => {
       supports_audio_input: true,
     });
     expect(d?.capabilities).toEqual([
-      'tools', 'vision', 'json_output', 'streaming', 'reasoning', 'json_schema',
-      'parallel_tools', 'prompt_caching', 'audio_input', 'system_messages',
+      'tools',
+      'vision',
+      'json_output',
+      'streaming',
+      'reasoning',
+      'json_schema',
+      'parallel_tools',
+      'prompt_caching',
+      'audio_input',
+      'system_messages',
     ]);
     const plain = draft('gemini/gemma-x', { litellm_provider: 'gemini', mode: 'chat', supports_system_messages: false });
     expect(plain?.capabilities).toEqual(['streaming']);
   });
 
   it('maps embedding models, dimensions and locality', () => {
-    const e = draft('text-embedding-3-large', { litellm_provider: 'openai', mode: 'embedding', output_vector_size: 3072, max_input_tokens: 8191 });
+    const e = draft('text-embedding-3-large', {
+      litellm_provider: 'openai',
+      mode: 'embedding',
+      output_vector_size: 3072,
+      max_input_tokens: 8191,
+    });
     expect(e).toMatchObject({ kind: 'embedding', embeddingDimensions: 3072, contextWindow: 8191, maxOutputTokens: 0 });
     expect(e?.capabilities).toEqual(['embeddings', 'embedding_dimensions']);
     expect(draft('ollama/llama3', { litellm_provider: 'ollama', mode: 'chat' })?.local).toBe(true);
@@ -150,7 +163,16 @@ describe('OpenRouter mapping', () => {
     );
     expect(d).toMatchObject({ id: 'openrouter/x-ai/grok-9', upstreamModel: 'x-ai/grok-9', contextWindow: 1000000, maxOutputTokens: 30000 });
     expect(d.pricing.tiers).toEqual([{ aboveInputTokens: 200000, input: 4000000n, output: 12000000n, cachedInput: 600000n }]);
-    expect(d.capabilities).toEqual(['tools', 'vision', 'json_output', 'streaming', 'reasoning', 'json_schema', 'prompt_caching', 'system_messages']);
+    expect(d.capabilities).toEqual([
+      'tools',
+      'vision',
+      'json_output',
+      'streaming',
+      'reasoning',
+      'json_schema',
+      'prompt_caching',
+      'system_messages',
+    ]);
   });
 
   it('finds OpenRouter ids for direct-vendor names', () => {
@@ -183,7 +205,11 @@ describe('parameter rules', () => {
     expect(o4.reasoning_effort).toEqual({ state: 'mutable', allowedValues: ['low', 'medium', 'high'] });
     expect(o4.tools.state).toBe('unsupported');
     const flagged = deriveParameters({
-      ...base, vendor: 'openai', upstreamModel: 'gpt-5.9', capabilities: ['reasoning'], effortFlags: { minimal: false, none: true, xhigh: true },
+      ...base,
+      vendor: 'openai',
+      upstreamModel: 'gpt-5.9',
+      capabilities: ['reasoning'],
+      effortFlags: { minimal: false, none: true, xhigh: true },
     });
     expect(flagged.reasoning_effort).toMatchObject({ allowedValues: ['none', 'low', 'medium', 'high', 'xhigh'] });
     expect(isOpenAIReasoningModel('gpt-5-chat-latest')).toBe(false);
@@ -227,7 +253,9 @@ describe('parameter rules', () => {
         expect(p.reasoning_effort.state).toBe('mutable');
       }
       expect(params('openai/gpt-5').reasoning_effort).toEqual({
-        state: 'mutable', allowedValues: ['minimal', 'low', 'medium', 'high'], default: 'medium',
+        state: 'mutable',
+        allowedValues: ['minimal', 'low', 'medium', 'high'],
+        default: 'medium',
       });
     });
 
@@ -290,7 +318,20 @@ describe('committed catalog.json', () => {
     expect(new Set(ids.map((i) => i.toLowerCase())).size).toBe(ids.length);
     const vendors = new Set(built!.models.map((m) => m.vendor));
     for (const v of vendors) {
-      expect(['openai', 'anthropic', 'gemini', 'openrouter', 'ollama', 'mistral', 'groq', 'deepseek', 'together', 'fireworks', 'huggingface', 'xai']).toContain(v);
+      expect([
+        'openai',
+        'anthropic',
+        'gemini',
+        'openrouter',
+        'ollama',
+        'mistral',
+        'groq',
+        'deepseek',
+        'together',
+        'fireworks',
+        'huggingface',
+        'xai',
+      ]).toContain(v);
     }
     expect(ids.some((i) => i.includes('ft:'))).toBe(false);
   });

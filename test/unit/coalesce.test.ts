@@ -29,7 +29,12 @@ describe('coalesce', () => {
   });
 
   it('merges argument fragments of one tool call, never across calls', async () => {
-    const t = (index: number, args: string, id?: string): ExecEvent => ({ type: 'tool_call', index, argumentsDelta: args, ...(id ? { id, name: 'f' } : {}) });
+    const t = (index: number, args: string, id?: string): ExecEvent => ({
+      type: 'tool_call',
+      index,
+      argumentsDelta: args,
+      ...(id ? { id, name: 'f' } : {}),
+    });
     const out = await all(coalesce(from([t(0, '', 'a'), t(0, '{"x"'), t(0, ':1}'), t(1, '', 'b'), t(1, '{}'), finish])));
     // A call's first fragment (id, name) may absorb its following argument pieces.
     expect(out).toEqual([t(0, '', 'a'), t(0, '{"x":1}'), t(1, '{}', 'b'), finish]);

@@ -53,7 +53,10 @@ describe('config', () => {
   });
 
   it('never exposes a key through printing or JSON', () => {
-    const c = loadConfig({ config: file('providers:\n  - id: oa\n    kind: openai\n    api_key_env: MY_KEY\n') }, { MY_KEY: 'sk-canary-123' });
+    const c = loadConfig(
+      { config: file('providers:\n  - id: oa\n    kind: openai\n    api_key_env: MY_KEY\n') },
+      { MY_KEY: 'sk-canary-123' },
+    );
     expect(c.providers[0]!.apiKey?.reveal()).toBe('sk-canary-123');
     expect(JSON.stringify(c)).not.toContain('sk-canary-123');
     expect(inspect(c, { depth: 10 })).not.toContain('sk-canary-123');
@@ -111,7 +114,10 @@ routes:
   // (config/schema.ts); the compiler catches a name the domain lacks, this a name the file lacks.
   it('accepts every strategy routing implements and every catalog capability', () => {
     const aliases = STRATEGIES.map((s) => `  a_${s}:\n    strategy: ${s}\n    targets: [openai/gpt-4o-mini]\n`).join('');
-    const c = loadConfig({ config: file(`aliases:\n${aliases}models:\n  - id: x/y\n    capabilities: [${CAPABILITIES.join(', ')}]\n`) }, {});
+    const c = loadConfig(
+      { config: file(`aliases:\n${aliases}models:\n  - id: x/y\n    capabilities: [${CAPABILITIES.join(', ')}]\n`) },
+      {},
+    );
     expect(Object.values(c.aliases).map((a) => a.strategy)).toEqual([...STRATEGIES]);
     expect(c.models[0]!.capabilities).toEqual([...CAPABILITIES]);
     expect(configError('aliases:\n  a:\n    strategy: random\n    targets: [x/y]\n')).toContain('aliases.a.strategy');

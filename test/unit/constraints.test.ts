@@ -2,7 +2,13 @@
 // detail, while the local fallback "ollama/y" survives; an excluded endpoint is never a candidate.
 import { describe, expect, it } from 'vitest';
 import { plan, type PlanEnv, type RoutingSnapshot } from '../../src/routing/planner.js';
-import { NO_REQUIREMENTS, type ExclusionReason, type PlanRequest, type PlannerProvider, type Requirements } from '../../src/routing/types.js';
+import {
+  NO_REQUIREMENTS,
+  type ExclusionReason,
+  type PlanRequest,
+  type PlannerProvider,
+  type Requirements,
+} from '../../src/routing/types.js';
 import type { SwitchyardError } from '../../src/errors.js';
 import { model } from '../helpers/models.js';
 import { baseRequest, env, key, price, provider, snapshotOf } from '../helpers/plan-fixtures.js';
@@ -26,7 +32,17 @@ function snap(openai: Partial<PlannerProvider> = {}): RoutingSnapshot {
   return snapshotOf({
     models: [x, y, z],
     providers: [provider('openai', openai), provider('ollama', { local: true })],
-    aliases: [{ name: 'pair', strategy: 'priority', targets: [{ model: 'openai/x', weight: 1 }, { model: 'ollama/y', weight: 1 }, { model: 'mistral/z', weight: 1 }] }],
+    aliases: [
+      {
+        name: 'pair',
+        strategy: 'priority',
+        targets: [
+          { model: 'openai/x', weight: 1 },
+          { model: 'ollama/y', weight: 1 },
+          { model: 'mistral/z', weight: 1 },
+        ],
+      },
+    ],
   });
 }
 

@@ -14,7 +14,17 @@ const snap = () =>
   snapshotOf({
     models: [a, b, c],
     providers: [provider('openai'), provider('anthropic')],
-    aliases: [{ name: 'trio', strategy: 'priority', targets: [{ model: 'openai/a', weight: 1 }, { model: 'openai/b', weight: 5 }, { model: 'anthropic/c', weight: 2 }] }],
+    aliases: [
+      {
+        name: 'trio',
+        strategy: 'priority',
+        targets: [
+          { model: 'openai/a', weight: 1 },
+          { model: 'openai/b', weight: 5 },
+          { model: 'anthropic/c', weight: 2 },
+        ],
+      },
+    ],
     quality: { 'openai/b': 70 },
   });
 const health = {
@@ -30,21 +40,43 @@ describe('decision records with health and seed', () => {
     const p = plan({ ...baseRequest, strategy: 'fastest' }, snap(), e);
     const inputs = inputsOf({ ...baseRequest, strategy: 'fastest' }, e, undefined, p);
     expect(inputs.seed).toBe(424242);
-    expect(inputs.health!.map((h) => `${h.provider}:${h.model}`).sort()).toEqual(['anthropic:anthropic/c', 'openai:openai/a', 'openai:openai/b']);
-    expect(inputs.health!.find((h) => h.model === 'openai/b')).toEqual({ provider: 'openai', model: 'openai/b', latencyMs: 400, ttftMs: 120, errorPermille: 0, inFlight: 1, samples: 1 });
+    expect(inputs.health!.map((h) => `${h.provider}:${h.model}`).sort()).toEqual([
+      'anthropic:anthropic/c',
+      'openai:openai/a',
+      'openai:openai/b',
+    ]);
+    expect(inputs.health!.find((h) => h.model === 'openai/b')).toEqual({
+      provider: 'openai',
+      model: 'openai/b',
+      latencyMs: 400,
+      ttftMs: 120,
+      errorPermille: 0,
+      inFlight: 1,
+      samples: 1,
+    });
     expect(inputs.circuits).toEqual([['gemini', 'open']]);
   });
 
-  it.each<StrategyName>(['fastest', 'weighted', 'least_busy', 'scored', 'quality'])('%s replays identically from the record, whatever the live health is now', (strategy) => {
-    for (let seed = 0; seed < 20; seed++) {
-      const req = { ...baseRequest, strategy, requirements: { ...baseRequest.requirements, maxLatencyMs: 800 } };
-      const e = env(health, seed * 7919);
-      const p = plan(req, snap(), e);
-      const stored = JSON.parse(JSON.stringify({ inputs: inputsOf(req, e, { requestId: 'r' }, p), plan: storedPlan(p), catalogVersion: 'test', policyVersion: 'p1' }));
-      expect(replay(stored, snap())).toEqual({ identical: true, differences: [] });
-      expect(plan(req, snap(), envFrom(stored.inputs))).toEqual(p);
-    }
-  });
+  it.each<StrategyName>(['fastest', 'weighted', 'least_busy', 'scored', 'quality'])(
+    '%s replays identically from the record, whatever the live health is now',
+    (strategy) => {
+      for (let seed = 0; seed < 20; seed++) {
+        const req = { ...baseRequest, strategy, requirements: { ...baseRequest.requirements, maxLatencyMs: 800 } };
+        const e = env(health, seed * 7919);
+        const p = plan(req, snap(), e);
+        const stored = JSON.parse(
+          JSON.stringify({
+            inputs: inputsOf(req, e, { requestId: 'r' }, p),
+            plan: storedPlan(p),
+            catalogVersion: 'test',
+            policyVersion: 'p1',
+          }),
+        );
+        expect(replay(stored, snap())).toEqual({ identical: true, differences: [] });
+        expect(plan(req, snap(), envFrom(stored.inputs))).toEqual(p);
+      }
+    },
+  );
 
   it('a record from before the routing engine (no seed, no health) replays with seed 0 and no data', () => {
     const p = plan(baseRequest, snap());

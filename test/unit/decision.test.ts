@@ -10,7 +10,19 @@ const openai: PlannerProvider = { id: 'openai', vendors: ['openai'], hasCredenti
 const snap = (entries = [a, b], version = 'v1'): RoutingSnapshot => ({
   catalog: { ...catalogOf(entries), version },
   providersByVendor: new Map([['openai', [openai]]]),
-  aliases: new Map([['both', { name: 'both', strategy: 'cheapest' as const, targets: [{ model: 'openai/a', weight: 1 }, { model: 'openai/b', weight: 1 }] }]]),
+  aliases: new Map([
+    [
+      'both',
+      {
+        name: 'both',
+        strategy: 'cheapest' as const,
+        targets: [
+          { model: 'openai/a', weight: 1 },
+          { model: 'openai/b', weight: 1 },
+        ],
+      },
+    ],
+  ]),
   preferredVendors: ['openai'],
   routes: [],
   policyVersion: 'p1',
@@ -27,7 +39,9 @@ const req: PlanRequest = {
 
 describe('decision records', () => {
   it('inputs survive JSON, bigints included', () => {
-    const stored = JSON.parse(JSON.stringify(inputsOf(req, { health: { endpoints: new Map(), circuits: new Map([['x', 'open']]) }, seed: 7 })));
+    const stored = JSON.parse(
+      JSON.stringify(inputsOf(req, { health: { endpoints: new Map(), circuits: new Map([['x', 'open']]) }, seed: 7 })),
+    );
     expect(requestFrom(stored)).toEqual(req);
     expect(stored.circuits).toEqual([['x', 'open']]);
   });
@@ -65,7 +79,12 @@ describe('decision records', () => {
   });
 
   it('reports a request the planner now refuses', () => {
-    const stored = { inputs: inputsOf({ ...req, model: 'openai/b' }, NO_ENV), plan: storedPlan(plan({ ...req, model: 'openai/b' }, snap())), catalogVersion: 'v1', policyVersion: 'p1' };
+    const stored = {
+      inputs: inputsOf({ ...req, model: 'openai/b' }, NO_ENV),
+      plan: storedPlan(plan({ ...req, model: 'openai/b' }, snap())),
+      catalogVersion: 'v1',
+      policyVersion: 'p1',
+    };
     const r = replay(stored, snap([a], 'v2'));
     expect(r).toMatchObject({ identical: false });
     expect(r.differences[0]).toMatch(/refuses/);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { BreakerRegistry } from '../../src/routing/breaker.js';
-import { backoffMs, DEFAULT_RETRY, executeChat, executeChatBatches, type ExecEvent, type ExecutorDeps } from '../../src/routing/executor.js';
+import {
+  backoffMs,
+  DEFAULT_RETRY,
+  executeChat,
+  executeChatBatches,
+  type ExecEvent,
+  type ExecutorDeps,
+} from '../../src/routing/executor.js';
 import { UpstreamError } from '../../src/providers/errors.js';
 import { OPENAI_OWNED } from '../../src/providers/options.js';
 import type { ChatCall, ChatEvent, ProviderAdapter } from '../../src/providers/types.js';
@@ -183,7 +190,7 @@ describe('BreakerRegistry', () => {
 
   it('opens on error rate over the window', () => {
     const r = new BreakerRegistry({ consecutiveFailures: 100, errorRate: 0.5, windowSize: 10, minSamples: 10, cooldownMs: 1000 }, () => 0);
-    for (let i = 0; i < 10; i++) (i % 2 ? r.failure('y') : r.success('y'));
+    for (let i = 0; i < 10; i++) i % 2 ? r.failure('y') : r.success('y');
     expect(r.state('y')).toBe('open');
   });
 

@@ -94,18 +94,31 @@ describe('executor → health', () => {
   it('records time to first token and duration of a success, and the failure of the endpoint that fell over', async () => {
     const d = deps({
       bad: adapter([new UpstreamError('server_error', '500')]),
-      openai: adapter([{ type: 'delta', text: 'hi' }, { type: 'finish', reason: 'stop' }]),
+      openai: adapter([
+        { type: 'delta', text: 'hi' },
+        { type: 'finish', reason: 'stop' },
+      ]),
     });
     await drain(executeChat([cand('bad', 'bad/x'), cand('openai', 'openai/a')], prepare, never, d));
     const snap = healthSnapshotOf(d);
     expect(snap.endpoints.get(A)).toEqual({ latencyMs: 100, ttftMs: 20, errorPermille: 0, inFlight: 0, samples: 1 });
-    expect(snap.endpoints.get(endpointKey('bad', 'bad/x'))).toEqual({ latencyMs: 0, ttftMs: 0, errorPermille: 1000, inFlight: 0, samples: 1 });
+    expect(snap.endpoints.get(endpointKey('bad', 'bad/x'))).toEqual({
+      latencyMs: 0,
+      ttftMs: 0,
+      errorPermille: 1000,
+      inFlight: 0,
+      samples: 1,
+    });
   });
 
   it('a client error and a consumer that stops are neutral: in-flight back to 0, no sample', async () => {
     const d = deps({
       openai: adapter([new UpstreamError('bad_request', 'bad')]),
-      slow: adapter([{ type: 'delta', text: 'a' }, { type: 'delta', text: 'b' }, { type: 'finish', reason: 'stop' }]),
+      slow: adapter([
+        { type: 'delta', text: 'a' },
+        { type: 'delta', text: 'b' },
+        { type: 'finish', reason: 'stop' },
+      ]),
     });
     await drain(executeChat([cand('openai', 'openai/a')], prepare, never, d));
     const gen = executeChat([cand('slow', 'slow/s')], prepare, never, d);

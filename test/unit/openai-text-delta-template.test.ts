@@ -8,7 +8,11 @@ import { TextDeltaTemplate } from '../../src/providers/openai/text-delta-templat
 import type { OaChunk } from '../../src/providers/openai/wire.js';
 import type { ChatEvent } from '../../src/providers/types.js';
 
-const text = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('"', '\\', '\n', '"}]}', 'é', '\u2028'));
+const text = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.constantFrom('"', '\\', '\n', '"}]}', 'é', '\u2028'),
+);
 
 /** A JSON string literal, written as JSON.stringify does or with every non-ASCII/special char \u-escaped. */
 function literal(s: string, escapeAll: boolean): string {
@@ -35,7 +39,16 @@ const shape = fc.record<Shape>({
   role: fc.boolean(),
   refusalNull: fc.boolean(),
   obfuscation: fc.option(fc.string({ maxLength: 6 })),
-  extra: fc.constantFrom('', '', '', ',"refusal":"no"', ',"reasoning":"r"', ',"tool_calls":[{"index":0,"function":{"arguments":"{"}}]', ',"tool_calls":[]', ',"content":"dup"'),
+  extra: fc.constantFrom(
+    '',
+    '',
+    '',
+    ',"refusal":"no"',
+    ',"reasoning":"r"',
+    ',"tool_calls":[{"index":0,"function":{"arguments":"{"}}]',
+    ',"tool_calls":[]',
+    ',"content":"dup"',
+  ),
   finish: fc.constantFrom('null', 'null', 'null', '"stop"'),
   usage: fc.constantFrom('', '', ',"usage":null', ',"usage":{"prompt_tokens":1}'),
 });
@@ -59,7 +72,11 @@ function observe(step: (d: OpenAiStreamDecoder) => ChatEvent[]): unknown {
   const d = new OpenAiStreamDecoder('p');
   try {
     const events = step(d);
-    const after = d.push({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'i', function: { name: 'n', arguments: '' } }] }, finish_reason: 'stop' }] });
+    const after = d.push({
+      choices: [
+        { index: 0, delta: { tool_calls: [{ index: 0, id: 'i', function: { name: 'n', arguments: '' } }] }, finish_reason: 'stop' },
+      ],
+    });
     return { events, after, end: d.end() };
   } catch (err) {
     return { error: String(err) };
@@ -81,43 +98,71 @@ const viaTemplate = (t: string) => observe((d) => d.pushText(t, []));
 
 describe('OpenAI text-delta template', () => {
   it('answers only what the full parse answers, on chunks of any shape and on corrupted ones', () => {
-    const edit = fc.record({ at: fc.nat(), ch: fc.constantFrom('"', '\\', '}', ',', 'a', ' ', 'é', '\u0000') , kind: fc.constantFrom('set', 'insert', 'delete') });
+    const edit = fc.record({
+      at: fc.nat(),
+      ch: fc.constantFrom('"', '\\', '}', ',', 'a', ' ', 'é', '\u0000'),
+      kind: fc.constantFrom('set', 'insert', 'delete'),
+    });
     fc.assert(
-      fc.property(shape, text.filter((t) => t !== ''), fc.boolean(), text, fc.boolean(), fc.array(edit, { maxLength: 3 }), (s, first, esc1, next, esc2, edits) => {
-        const template = new TextDeltaTemplate();
-        const learned = chunk(s, literal(first, esc1));
-        template.learn(learned, JSON.parse(learned) as OaChunk);
-        const chars = [...chunk(s, literal(next, esc2))];
-        for (const e of edits) {
-          const at = chars.length === 0 ? 0 : e.at % chars.length;
-          if (e.kind === 'set') chars[at] = e.ch;
-          else if (e.kind === 'insert') chars.splice(at, 0, e.ch);
-          else chars.splice(at, 1);
-        }
-        const data = chars.join('');
-        const t = template.match(data);
-        if (t !== undefined) expect(viaTemplate(t)).toStrictEqual(decoded(data));
-      }),
+      fc.property(
+        shape,
+        text.filter((t) => t !== ''),
+        fc.boolean(),
+        text,
+        fc.boolean(),
+        fc.array(edit, { maxLength: 3 }),
+        (s, first, esc1, next, esc2, edits) => {
+          const template = new TextDeltaTemplate();
+          const learned = chunk(s, literal(first, esc1));
+          template.learn(learned, JSON.parse(learned) as OaChunk);
+          const chars = [...chunk(s, literal(next, esc2))];
+          for (const e of edits) {
+            const at = chars.length === 0 ? 0 : e.at % chars.length;
+            if (e.kind === 'set') chars[at] = e.ch;
+            else if (e.kind === 'insert') chars.splice(at, 0, e.ch);
+            else chars.splice(at, 1);
+          }
+          const data = chars.join('');
+          const t = template.match(data);
+          if (t !== undefined) expect(viaTemplate(t)).toStrictEqual(decoded(data));
+        },
+      ),
       { numRuns: 3000 },
     );
   });
 
   it('takes the fast path for the common chunk, whatever its text', () => {
     fc.assert(
-      fc.property(shape, text.filter((t) => t !== ''), fc.boolean(), text, (s0, first, esc, next) => {
-        const s = { ...s0, extra: '', finish: 'null', usage: '', obfuscation: null };
-        const template = new TextDeltaTemplate();
-        const learned = chunk(s, literal(first, esc));
-        template.learn(learned, JSON.parse(learned) as OaChunk);
-        expect(template.match(chunk(s, literal(next, false)))).toBe(next);
-        expect(template.match(chunk(s, literal(next, true)))).toBe(next); // escapes: parsed literal only
-      }),
+      fc.property(
+        shape,
+        text.filter((t) => t !== ''),
+        fc.boolean(),
+        text,
+        (s0, first, esc, next) => {
+          const s = { ...s0, extra: '', finish: 'null', usage: '', obfuscation: null };
+          const template = new TextDeltaTemplate();
+          const learned = chunk(s, literal(first, esc));
+          template.learn(learned, JSON.parse(learned) as OaChunk);
+          expect(template.match(chunk(s, literal(next, false)))).toBe(next);
+          expect(template.match(chunk(s, literal(next, true)))).toBe(next); // escapes: parsed literal only
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('learns nothing from chunks that are not plain text deltas', () => {
-    const base: Shape = { id: 'c', model: 'm', fingerprint: false, role: false, refusalNull: false, obfuscation: null, extra: '', finish: 'null', usage: '' };
+    const base: Shape = {
+      id: 'c',
+      model: 'm',
+      fingerprint: false,
+      role: false,
+      refusalNull: false,
+      obfuscation: null,
+      extra: '',
+      finish: 'null',
+      usage: '',
+    };
     for (const s of [
       { ...base, finish: '"stop"' },
       { ...base, usage: ',"usage":{"prompt_tokens":1}' },

@@ -55,7 +55,10 @@ const inputArb = fc.record({
   models: fc.array(modelArb, { minLength: 2, maxLength: 6 }),
   providers: fc.tuple(providerArb, providerArb, providerArb, providerArb),
   strategy: fc.constantFrom(...STRATEGIES),
-  inputTokens: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 2_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 50_000 }) }),
+  inputTokens: fc.oneof(
+    { weight: 4, arbitrary: fc.integer({ min: 0, max: 2_000 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: 50_000 }) },
+  ),
   maxOutputTokens: fc.constantFrom(0, 0, 100, 1_000, 1_000, 4_000, 20_000),
   capabilities: rarely(fc.subarray(CAPS, { minLength: 1, maxLength: 2 }), []),
   minContextTokens: rarely(fc.constant(100_000), 0),
@@ -72,7 +75,10 @@ const inputArb = fc.record({
 type Input = typeof inputArb extends fc.Arbitrary<infer T> ? T : never;
 
 /** Builds fresh planner inputs from a generated value (new objects on every call). */
-function build(x: Input, strategy: StrategyName = x.strategy): { req: PlanRequest; snap: RoutingSnapshot; env: PlanEnv; models: ModelEntry[] } {
+function build(
+  x: Input,
+  strategy: StrategyName = x.strategy,
+): { req: PlanRequest; snap: RoutingSnapshot; env: PlanEnv; models: ModelEntry[] } {
   const models = x.models.map((m, i) =>
     model(`${m.vendor}/m${i}`, {
       contextWindow: m.contextWindow,
@@ -85,7 +91,9 @@ function build(x: Input, strategy: StrategyName = x.strategy): { req: PlanReques
   );
   const providers = PROVIDERS.map((id, i) => provider(id, { ...x.providers[i]!, vendors: id === 'azure' ? ['openai'] : [id] }));
   const quality: Record<string, number> = {};
-  x.models.forEach((m, i) => m.quality !== undefined && (quality[models[i]!.id] = m.quality));
+  x.models.forEach((m, i) => {
+    if (m.quality !== undefined) quality[models[i]!.id] = m.quality;
+  });
   const snap = snapshotOf({
     models,
     providers,
@@ -94,10 +102,11 @@ function build(x: Input, strategy: StrategyName = x.strategy): { req: PlanReques
   });
   const spec: HealthSpec = {};
   let n = 0;
-  for (const m of models) for (const p of PROVIDERS) {
-    const h = x.health[n++ % x.health.length];
-    if (h) spec[key(p, m.id)] = h;
-  }
+  for (const m of models)
+    for (const p of PROVIDERS) {
+      const h = x.health[n++ % x.health.length];
+      if (h) spec[key(p, m.id)] = h;
+    }
   const circuits = PROVIDERS.flatMap((p, i) => (x.circuits[i] ? [[p, x.circuits[i]!] as [string, string]] : []));
   const req: PlanRequest = {
     model: 'any',
@@ -131,7 +140,8 @@ function attempt(i: ReturnType<typeof build>): Plan | { refused: string; reasons
   }
 }
 
-const endpoint = (c: { provider: string; model: string | { id: string } }) => `${c.provider}:${typeof c.model === 'string' ? c.model : c.model.id}`;
+const endpoint = (c: { provider: string; model: string | { id: string } }) =>
+  `${c.provider}:${typeof c.model === 'string' ? c.model : c.model.id}`;
 
 describe('planner properties', () => {
   it('equal inputs give equal plans, and the stored decision replays identically', () => {
@@ -142,7 +152,10 @@ describe('planner properties', () => {
         expect(attempt(build(x))).toEqual(a);
         if ('refused' in a) return;
         const stored = JSON.parse(JSON.stringify({ inputs: inputsOf(one.req, one.env, undefined, a), plan: storedPlan(a) }));
-        expect(replay({ ...stored, catalogVersion: 'test', policyVersion: 'p1' }, build(x).snap)).toEqual({ identical: true, differences: [] });
+        expect(replay({ ...stored, catalogVersion: 'test', policyVersion: 'p1' }, build(x).snap)).toEqual({
+          identical: true,
+          differences: [],
+        });
       }),
       { numRuns: 400 },
     );
@@ -200,7 +213,15 @@ describe('planner properties', () => {
           providers: [provider('openai')],
           aliases: [{ name: 'w', strategy: 'weighted', targets: models.map((m, i) => ({ model: m.id, weight: weights[i]! })) }],
         });
-        const req: PlanRequest = { model: 'w', kind: 'chat', inputTokens: 10, tokenizer: 'chars/4', maxOutputTokens: 10, requirements: NO_REQUIREMENTS, sensitivity: 'unspecified' };
+        const req: PlanRequest = {
+          model: 'w',
+          kind: 'chat',
+          inputTokens: 10,
+          tokenizer: 'chars/4',
+          maxOutputTokens: 10,
+          requirements: NO_REQUIREMENTS,
+          sensitivity: 'unspecified',
+        };
         const N = 4_000;
         const counts = new Map<string, number>();
         for (let r = 0; r < N; r++) {

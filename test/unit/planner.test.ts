@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { plan, type RoutingSnapshot } from '../../src/routing/planner.js';
-import { NO_REQUIREMENTS, type PlannerProvider, type PlanRequest } from '../../src/routing/types.js';
+import { NO_REQUIREMENTS, type Exclusion, type PlannerProvider, type PlanRequest } from '../../src/routing/types.js';
 import { SwitchyardError } from '../../src/errors.js';
 import { catalogOf, model } from '../helpers/models.js';
 
 const gpt = model('openai/gpt-4o');
-const mini = model('openai/gpt-4o-mini', { pricing: { input: 150_000n, output: 600_000n, cachedInput: 0n, cacheWriteInput: 0n, reasoning: 0n, tiers: [] } });
+const mini = model('openai/gpt-4o-mini', {
+  pricing: { input: 150_000n, output: 600_000n, cachedInput: 0n, cacheWriteInput: 0n, reasoning: 0n, tiers: [] },
+});
 const claude = model('anthropic/claude-sonnet', {
   contextWindow: 200_000,
   maxOutputTokens: 8_192,
@@ -13,7 +15,10 @@ const claude = model('anthropic/claude-sonnet', {
   pricing: { input: 3_000_000n, output: 15_000_000n, cachedInput: 0n, cacheWriteInput: 0n, reasoning: 0n, tiers: [] },
   regions: ['eu-west-1'],
 });
-const llama = model('ollama/llama3', { local: true, pricing: { input: 0n, output: 0n, cachedInput: 0n, cacheWriteInput: 0n, reasoning: 0n, tiers: [] } });
+const llama = model('ollama/llama3', {
+  local: true,
+  pricing: { input: 0n, output: 0n, cachedInput: 0n, cacheWriteInput: 0n, reasoning: 0n, tiers: [] },
+});
 const embed = model('openai/text-embedding-3-small', { kind: 'embedding', capabilities: ['embeddings'] });
 
 function provider(id: string, over: Partial<PlannerProvider> = {}): PlannerProvider {
@@ -23,7 +28,14 @@ function provider(id: string, over: Partial<PlannerProvider> = {}): PlannerProvi
 function snapshot(providers: PlannerProvider[], aliases: RoutingSnapshot['aliases'] = new Map()): RoutingSnapshot {
   const byVendor = new Map<string, PlannerProvider[]>();
   for (const p of providers) for (const v of p.vendors) byVendor.set(v, [...(byVendor.get(v) ?? []), p]);
-  return { catalog: catalogOf([gpt, mini, claude, llama, embed]), providersByVendor: byVendor, aliases, preferredVendors: [], routes: [], policyVersion: 'p1' };
+  return {
+    catalog: catalogOf([gpt, mini, claude, llama, embed]),
+    providersByVendor: byVendor,
+    aliases,
+    preferredVendors: [],
+    routes: [],
+    policyVersion: 'p1',
+  };
 }
 
 const base: PlanRequest = {
@@ -38,7 +50,18 @@ const base: PlanRequest = {
 
 const all = snapshot([provider('openai'), provider('anthropic'), provider('ollama', { local: true })]);
 const alias = new Map([
-  ['smart', { name: 'smart', strategy: 'priority' as const, targets: [{ model: 'openai/gpt-4o', weight: 1 }, { model: 'anthropic/claude-sonnet', weight: 1 }, { model: 'openai/gpt-4o-mini', weight: 1 }] }],
+  [
+    'smart',
+    {
+      name: 'smart',
+      strategy: 'priority' as const,
+      targets: [
+        { model: 'openai/gpt-4o', weight: 1 },
+        { model: 'anthropic/claude-sonnet', weight: 1 },
+        { model: 'openai/gpt-4o-mini', weight: 1 },
+      ],
+    },
+  ],
 ]);
 const withAlias = snapshot([provider('openai'), provider('anthropic'), provider('ollama', { local: true })], alias);
 
@@ -107,7 +130,7 @@ describe('plan', () => {
     ['sensitivity', { sensitivity: 'restricted' }, withAlias, 'sensitivity'],
   ];
   it.each(cases)('excludes by %s with a typed reason', (_name, over, snap, reason) => {
-    let excluded;
+    let excluded: Exclusion[];
     try {
       excluded = plan({ ...base, model: 'smart', ...over }, snap).excluded;
     } catch (err) {

@@ -46,9 +46,14 @@ describe('policy config', () => {
   });
 
   it('a tenant policy that widens the platform policy is a config error naming the rule', () => {
-    const widening = YAML.replace('allowed_providers: [openai], max_output_tokens: 1024', 'allowed_providers: [gemini], max_output_tokens: 9000');
+    const widening = YAML.replace(
+      'allowed_providers: [openai], max_output_tokens: 1024',
+      'allowed_providers: [gemini], max_output_tokens: 9000',
+    );
     expect(() => load(widening)).toThrow(ConfigError);
-    expect(() => load(widening)).toThrow(/tenants\[0\]\.policy\.allowed_providers\[0\]: "gemini" widens[\s\S]*tenants\[0\]\.policy\.max_output_tokens/);
+    expect(() => load(widening)).toThrow(
+      /tenants\[0\]\.policy\.allowed_providers\[0\]: "gemini" widens[\s\S]*tenants\[0\]\.policy\.max_output_tokens/,
+    );
   });
 
   it('allowed_provider_options: parsed per provider; an owned key or a widening tenant list is a config error', () => {
@@ -59,8 +64,12 @@ tenants:
     const c = load(yaml);
     expect(c.policies.platform?.allowedProviderOptions).toEqual({ '*': ['user'], openai: ['user', 'metadata'] });
     expect(c.policies.tenants.acme?.allowedProviderOptions).toEqual({ openai: ['metadata'] });
-    expect(() => load(yaml.replace('openai: [metadata]', 'gemini: [metadata]'))).toThrow(/tenants\[0\]\.policy\.allowed_provider_options\.gemini\[0\]: "metadata" widens/);
-    expect(() => load('policy: { allowed_provider_options: { openai: [user, Max_Tokens] } }\n')).toThrow(/allowed_provider_options\.openai\[1\]: is owned by Switchyard/);
+    expect(() => load(yaml.replace('openai: [metadata]', 'gemini: [metadata]'))).toThrow(
+      /tenants\[0\]\.policy\.allowed_provider_options\.gemini\[0\]: "metadata" widens/,
+    );
+    expect(() => load('policy: { allowed_provider_options: { openai: [user, Max_Tokens] } }\n')).toThrow(
+      /allowed_provider_options\.openai\[1\]: is owned by Switchyard/,
+    );
   });
 
   it('a bad model pattern names the key', () => {

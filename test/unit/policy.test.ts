@@ -15,7 +15,7 @@ import {
   type VersionedRules,
 } from '../../src/routing/policy.js';
 import { privacyFromLabels } from '../../src/routing/privacy.js';
-import { NO_REQUIREMENTS, type PlannerProvider, type PlanRequest, type Sensitivity } from '../../src/routing/types.js';
+import { NO_REQUIREMENTS, type Candidate, type PlannerProvider, type PlanRequest, type Sensitivity } from '../../src/routing/types.js';
 import { rulesFromBody, rulesToBody } from '../../src/admin/policies.js';
 import type { SwitchyardError } from '../../src/errors.js';
 import { catalogOf, model } from '../helpers/models.js';
@@ -109,7 +109,11 @@ describe('narrowingViolations', () => {
     ['a subset of every allow list', { allowedProviders: ['openai'], allowedModels: ['openai/gpt-4o'], allowedRegions: ['eu-west-1'] }, []],
     ['a narrower prefix', { allowedModels: ['openai/gpt-4o*'] }, []],
     ['more denials', { deniedProviders: ['anthropic'], deniedModels: ['openai/gpt-4o'] }, []],
-    ['lower ceilings and stricter settings', { maxPricePerMillionTokens: 1n, maxOutputTokens: 10, unsupportedParameters: 'error', maxRemoteSensitivity: 'public' }, []],
+    [
+      'lower ceilings and stricter settings',
+      { maxPricePerMillionTokens: 1n, maxOutputTokens: 10, unsupportedParameters: 'error', maxRemoteSensitivity: 'public' },
+      [],
+    ],
     ['a provider outside the platform allow list', { allowedProviders: ['openai', 'gemini'] }, ['policy.allowed_providers[1]']],
     ['a provider the platform denies', { allowedProviders: ['openrouter'] }, ['policy.allowed_providers[0]']],
     ['a wider model prefix', { allowedModels: ['anthropic/*'] }, ['policy.allowed_models[0]']],
@@ -135,10 +139,27 @@ describe('narrowingViolations', () => {
 
 describe('effectivePolicy', () => {
   it('intersects allow lists, unions deny lists, keeps the lower ceiling and the stricter setting', () => {
-    const e = effectivePolicy(v(3, { allowedProviders: ['a', 'b'], deniedModels: ['x/1'], maxOutputTokens: 100, maxPricePerMillionTokens: 0n, maxRemoteSensitivity: 'confidential', unsupportedParameters: 'warn' }), {
-      id: 'acme',
-      policy: v(2, { allowedProviders: ['b', 'c'], deniedModels: ['x/2'], maxOutputTokens: 500, maxPricePerMillionTokens: 7n, maxRemoteSensitivity: 'internal', unsupportedParameters: 'error' }),
-    });
+    const e = effectivePolicy(
+      v(3, {
+        allowedProviders: ['a', 'b'],
+        deniedModels: ['x/1'],
+        maxOutputTokens: 100,
+        maxPricePerMillionTokens: 0n,
+        maxRemoteSensitivity: 'confidential',
+        unsupportedParameters: 'warn',
+      }),
+      {
+        id: 'acme',
+        policy: v(2, {
+          allowedProviders: ['b', 'c'],
+          deniedModels: ['x/2'],
+          maxOutputTokens: 500,
+          maxPricePerMillionTokens: 7n,
+          maxRemoteSensitivity: 'internal',
+          unsupportedParameters: 'error',
+        }),
+      },
+    );
     expect(e.version).toBe('platform:3+tenant:acme:2');
     expect(e.allowedProviders).toEqual(['b']);
     expect(e.deniedModels).toEqual(['x/1', 'x/2']);
@@ -149,7 +170,9 @@ describe('effectivePolicy', () => {
   });
 
   it('disjoint allow lists allow nothing (not anything)', () => {
-    expect(effectivePolicy(v(1, { allowedProviders: ['a'] }), { id: 't', policy: v(1, { allowedProviders: ['b'] }) }).allowedProviders).toEqual([]);
+    expect(
+      effectivePolicy(v(1, { allowedProviders: ['a'] }), { id: 't', policy: v(1, { allowedProviders: ['b'] }) }).allowedProviders,
+    ).toEqual([]);
   });
 
   it('effectiveFor: a tenant without a policy gets the platform policy and version', () => {
@@ -160,7 +183,13 @@ describe('effectivePolicy', () => {
   });
 
   it('stored bodies round-trip', () => {
-    const r = rules({ allowedModels: ['openai/*'], maxPricePerMillionTokens: 12n, maxOutputTokens: 9, maxRemoteSensitivity: 'internal', unsupportedParameters: 'error' });
+    const r = rules({
+      allowedModels: ['openai/*'],
+      maxPricePerMillionTokens: 12n,
+      maxOutputTokens: 9,
+      maxRemoteSensitivity: 'internal',
+      unsupportedParameters: 'error',
+    });
     expect(rulesFromBody(JSON.parse(JSON.stringify(rulesToBody(r, 'admin'))))).toEqual(r);
     expect(rulesFromBody({ deleted: true })).toEqual(EMPTY_RULES);
     expect(rulesFromBody({ max_output_tokens: 'lots', allowed_providers: [1, 'a'] })).toEqual(rules({ allowedProviders: ['a'] }));
@@ -168,23 +197,85 @@ describe('effectivePolicy', () => {
 });
 
 describe('planner enforcement', () => {
-  const ids = (snap: RoutingSnapshot, req: Partial<PlanRequest> = {}) => plan({ ...base, ...req }, snap).candidates.map((c) => `${c.provider}:${c.model.id}`);
+  const ids = (snap: RoutingSnapshot, req: Partial<PlanRequest> = {}) =>
+    plan({ ...base, ...req }, snap).candidates.map((c) => `${c.provider}:${c.model.id}`);
   const exclusion = (snap: RoutingSnapshot, modelId: string, req: Partial<PlanRequest> = {}) =>
     plan({ ...base, ...req }, snap).excluded.find((e) => e.model === modelId);
 
   it('no policy: every endpoint', () => {
-    expect(ids(snapshot(v(0)))).toEqual(['openai:openai/gpt-4o', 'openai:openai/gpt-4o-mini', 'anthropic:anthropic/claude-sonnet', 'ollama:ollama/llama3']);
+    expect(ids(snapshot(v(0)))).toEqual([
+      'openai:openai/gpt-4o',
+      'openai:openai/gpt-4o-mini',
+      'anthropic:anthropic/claude-sonnet',
+      'ollama:ollama/llama3',
+    ]);
   });
 
   it.each<[string, VersionedRules, Record<string, VersionedRules>, string, string, RegExp]>([
-    ['tenant allowed_providers', v(1), { acme: v(2, { allowedProviders: ['openai'] }) }, 'anthropic/claude-sonnet', 'provider_not_allowed', /allowed_providers of the tenant "acme" policy v2/],
-    ['platform allowed_providers', v(5, { allowedProviders: ['openai', 'ollama'] }), { acme: v(2, { allowedProviders: ['openai'] }) }, 'anthropic/claude-sonnet', 'provider_not_allowed', /platform policy v5/],
-    ['tenant denied_providers', v(1), { acme: v(2, { deniedProviders: ['ollama'] }) }, 'ollama/llama3', 'provider_denied', /denied_providers of the tenant "acme" policy v2/],
-    ['platform denied_providers', v(7, { deniedProviders: ['ollama'] }), {}, 'ollama/llama3', 'provider_denied', /denied_providers of the platform policy v7/],
-    ['tenant allowed_models', v(1), { acme: v(2, { allowedModels: ['openai/*'] }) }, 'ollama/llama3', 'policy', /allowed_models of the tenant "acme" policy v2/],
-    ['tenant denied_models', v(1), { acme: v(2, { deniedModels: ['openai/gpt-4o-*'] }) }, 'openai/gpt-4o-mini', 'policy', /"openai\/gpt-4o-\*" in denied_models of the tenant/],
-    ['platform allowed_regions', v(3, { allowedRegions: ['eu-west-1'] }), {}, 'openai/gpt-4o', 'region', /serves \[us-east-1\]; allowed_regions of the platform policy v3/],
-    ['platform price ceiling', v(1, { maxPricePerMillionTokens: 1_000_000n }), {}, 'anthropic/claude-sonnet', 'price', /max_price_per_million_tokens of the platform policy v1/],
+    [
+      'tenant allowed_providers',
+      v(1),
+      { acme: v(2, { allowedProviders: ['openai'] }) },
+      'anthropic/claude-sonnet',
+      'provider_not_allowed',
+      /allowed_providers of the tenant "acme" policy v2/,
+    ],
+    [
+      'platform allowed_providers',
+      v(5, { allowedProviders: ['openai', 'ollama'] }),
+      { acme: v(2, { allowedProviders: ['openai'] }) },
+      'anthropic/claude-sonnet',
+      'provider_not_allowed',
+      /platform policy v5/,
+    ],
+    [
+      'tenant denied_providers',
+      v(1),
+      { acme: v(2, { deniedProviders: ['ollama'] }) },
+      'ollama/llama3',
+      'provider_denied',
+      /denied_providers of the tenant "acme" policy v2/,
+    ],
+    [
+      'platform denied_providers',
+      v(7, { deniedProviders: ['ollama'] }),
+      {},
+      'ollama/llama3',
+      'provider_denied',
+      /denied_providers of the platform policy v7/,
+    ],
+    [
+      'tenant allowed_models',
+      v(1),
+      { acme: v(2, { allowedModels: ['openai/*'] }) },
+      'ollama/llama3',
+      'policy',
+      /allowed_models of the tenant "acme" policy v2/,
+    ],
+    [
+      'tenant denied_models',
+      v(1),
+      { acme: v(2, { deniedModels: ['openai/gpt-4o-*'] }) },
+      'openai/gpt-4o-mini',
+      'policy',
+      /"openai\/gpt-4o-\*" in denied_models of the tenant/,
+    ],
+    [
+      'platform allowed_regions',
+      v(3, { allowedRegions: ['eu-west-1'] }),
+      {},
+      'openai/gpt-4o',
+      'region',
+      /serves \[us-east-1\]; allowed_regions of the platform policy v3/,
+    ],
+    [
+      'platform price ceiling',
+      v(1, { maxPricePerMillionTokens: 1_000_000n }),
+      {},
+      'anthropic/claude-sonnet',
+      'price',
+      /max_price_per_million_tokens of the platform policy v1/,
+    ],
   ])('%s', (_name, platform, tenants, modelId, reason, detail) => {
     const snap = snapshot(platform, tenants);
     const e = exclusion(snap, modelId);
@@ -215,7 +306,9 @@ describe('planner enforcement', () => {
   });
 
   it('nothing left → FAILED_PRECONDITION naming the policy', () => {
-    const err = errorOf(() => plan(base, snapshot(v(1, { allowedProviders: ['openai'] }), { acme: v(2, { deniedProviders: ['openai'] }) })));
+    const err = errorOf(() =>
+      plan(base, snapshot(v(1, { allowedProviders: ['openai'] }), { acme: v(2, { deniedProviders: ['openai'] }) })),
+    );
     expect(err.kind).toBe('failed_precondition');
     expect(err.message).toMatch(/tenant "acme" policy v2/);
   });
@@ -225,9 +318,27 @@ describe('planner enforcement', () => {
     it.each<[string, Partial<PlanRequest>, VersionedRules, PlannerProvider[], string[]]>([
       ['restricted → local only by default', { sensitivity: 'restricted' }, v(1), PROVIDERS, ['ollama']],
       ['restricted → local or cleared', { sensitivity: 'restricted' }, v(1), cleared, ['openai', 'openai', 'ollama']],
-      ['max_remote_sensitivity applies to cleared providers too', { sensitivity: 'restricted' }, v(1, { maxRemoteSensitivity: 'confidential' }), cleared, ['ollama']],
-      ['confidential under a ceiling of internal → local only', { sensitivity: 'confidential' }, v(1, { maxRemoteSensitivity: 'internal' }), PROVIDERS, ['ollama']],
-      ['internal under a ceiling of internal → everywhere', { sensitivity: 'internal' }, v(1, { maxRemoteSensitivity: 'internal' }), PROVIDERS, ['openai', 'openai', 'anthropic', 'ollama']],
+      [
+        'max_remote_sensitivity applies to cleared providers too',
+        { sensitivity: 'restricted' },
+        v(1, { maxRemoteSensitivity: 'confidential' }),
+        cleared,
+        ['ollama'],
+      ],
+      [
+        'confidential under a ceiling of internal → local only',
+        { sensitivity: 'confidential' },
+        v(1, { maxRemoteSensitivity: 'internal' }),
+        PROVIDERS,
+        ['ollama'],
+      ],
+      [
+        'internal under a ceiling of internal → everywhere',
+        { sensitivity: 'internal' },
+        v(1, { maxRemoteSensitivity: 'internal' }),
+        PROVIDERS,
+        ['openai', 'openai', 'anthropic', 'ollama'],
+      ],
       ['local_required → local only', { localRequired: true }, v(1), cleared, ['ollama']],
     ])('%s', (_name, req, platform, providers, want) => {
       expect(plan({ ...base, ...req }, snapshot(platform, {}, providers)).candidates.map((c) => c.provider)).toEqual(want);
@@ -240,8 +351,18 @@ describe('privacy labels', () => {
     ['no labels', {}, 'internal', { sensitivity: 'internal', localRequired: false, capabilities: [] }],
     ['a sensitivity label raises', { sensitivity: 'restricted' }, 'public', { sensitivity: 'restricted' }],
     ['a sensitivity label never lowers', { sensitivity: 'public' }, 'confidential', { sensitivity: 'confidential' }],
-    ['findings without a sensitivity label → at least confidential', { findings: 'pii.email' }, 'unspecified', { sensitivity: 'confidential' }],
-    ['findings with a sensitivity label: the label decides', { findings: 'pii.email', sensitivity: 'internal' }, 'unspecified', { sensitivity: 'internal' }],
+    [
+      'findings without a sensitivity label → at least confidential',
+      { findings: 'pii.email' },
+      'unspecified',
+      { sensitivity: 'confidential' },
+    ],
+    [
+      'findings with a sensitivity label: the label decides',
+      { findings: 'pii.email', sensitivity: 'internal' },
+      'unspecified',
+      { sensitivity: 'internal' },
+    ],
     ['local_required', { local_required: 'true' }, 'unspecified', { localRequired: true }],
     ['modality', { modality: 'text,image, audio' }, 'unspecified', { capabilities: ['vision', 'audio_input'] }],
   ])('%s', (_name, labels, stated, want) => expect(privacyFromLabels(labels, stated)).toMatchObject(want));
@@ -249,7 +370,11 @@ describe('privacy labels', () => {
   it('malformed labels are INVALID_ARGUMENT naming each label', () => {
     const err = errorOf(() => privacyFromLabels({ sensitivity: 'secret', local_required: 'yes', modality: 'smell' }, 'public'));
     expect(err.kind).toBe('invalid_argument');
-    expect(err.violations.map((x) => x.field)).toEqual(['context.labels[sensitivity]', 'context.labels[local_required]', 'context.labels[modality]']);
+    expect(err.violations.map((x) => x.field)).toEqual([
+      'context.labels[sensitivity]',
+      'context.labels[local_required]',
+      'context.labels[modality]',
+    ]);
   });
 });
 
@@ -285,12 +410,16 @@ describe('properties', () => {
           if (allows(e.allowedModels, id)) expect(allows(p.allowedModels.length ? p.allowedModels : undefined, id)).toBe(true);
           if (p.deniedModels.some((d) => matches(d, id))) expect(e.deniedModels.some((d) => matches(d, id))).toBe(true);
         }
-        for (const g of REGIONS) if (allows(e.allowedRegions, g)) expect(allows(p.allowedRegions.length ? p.allowedRegions : undefined, g)).toBe(true);
-        if (p.maxPricePerMillionTokens > 0n) expect(e.maxPricePerMillionTokens > 0n && e.maxPricePerMillionTokens <= p.maxPricePerMillionTokens).toBe(true);
+        for (const g of REGIONS)
+          if (allows(e.allowedRegions, g)) expect(allows(p.allowedRegions.length ? p.allowedRegions : undefined, g)).toBe(true);
+        if (p.maxPricePerMillionTokens > 0n)
+          expect(e.maxPricePerMillionTokens > 0n && e.maxPricePerMillionTokens <= p.maxPricePerMillionTokens).toBe(true);
         if (p.maxOutputTokens > 0) expect(e.maxOutputTokens > 0 && e.maxOutputTokens <= p.maxOutputTokens).toBe(true);
-        if (p.maxRemoteSensitivity) expect(SENSITIVITY_LEVEL[e.maxRemoteSensitivity!]).toBeLessThanOrEqual(SENSITIVITY_LEVEL[p.maxRemoteSensitivity]);
+        if (p.maxRemoteSensitivity)
+          expect(SENSITIVITY_LEVEL[e.maxRemoteSensitivity!]).toBeLessThanOrEqual(SENSITIVITY_LEVEL[p.maxRemoteSensitivity]);
         // And the tenant's own rules hold too: the effective policy is at least as narrow as both.
-        for (const id of ALL_IDS) if (allows(e.allowedProviders, id)) expect(allows(t.allowedProviders.length ? t.allowedProviders : undefined, id)).toBe(true);
+        for (const id of ALL_IDS)
+          if (allows(e.allowedProviders, id)) expect(allows(t.allowedProviders.length ? t.allowedProviders : undefined, id)).toBe(true);
         // A tenant policy the write check accepts never needed clamping on ceilings.
         if (narrowingViolations(p, t).length === 0 && t.maxOutputTokens > 0) expect(e.maxOutputTokens).toBe(t.maxOutputTokens);
       }),
@@ -308,7 +437,7 @@ describe('properties', () => {
       fc.property(arbRules, arbRules, arbReq, (p, t, r) => {
         const snap = snapshot({ version: 1, rules: p }, { acme: { version: 1, rules: t } });
         const e = effectiveFor(snap, 'acme');
-        let candidates;
+        let candidates: Candidate[];
         try {
           candidates = plan({ ...base, ...r }, snap).candidates;
         } catch (err) {
@@ -329,7 +458,8 @@ describe('properties', () => {
           if (e.maxOutputTokens > 0) expect(r.maxOutputTokens).toBeLessThanOrEqual(e.maxOutputTokens);
           if (e.maxOutputTokens > 0) expect(c.estimate.maxOutputTokens).toBeLessThanOrEqual(e.maxOutputTokens);
           if (r.localRequired) expect(local).toBe(true);
-          if (!local && e.maxRemoteSensitivity) expect(SENSITIVITY_LEVEL[r.sensitivity]).toBeLessThanOrEqual(SENSITIVITY_LEVEL[e.maxRemoteSensitivity]);
+          if (!local && e.maxRemoteSensitivity)
+            expect(SENSITIVITY_LEVEL[r.sensitivity]).toBeLessThanOrEqual(SENSITIVITY_LEVEL[e.maxRemoteSensitivity]);
           if (!local) expect(r.sensitivity).not.toBe('restricted');
           if (e.maxPricePerMillionTokens > 0n && !local) {
             const tokens = BigInt(base.inputTokens + c.estimate.maxOutputTokens);

@@ -19,7 +19,9 @@ describe('costOf on catalog prices', () => {
       cachedInput: 125_000n,
       tiers: [{ aboveInputTokens: 200_000, input: 2_500_000n, output: 15_000_000n, cachedInput: 250_000n }],
     });
-    expect(pricing('openai/gpt-5.4').tiers).toEqual([{ aboveInputTokens: 272_000, input: 5_000_000n, output: 22_500_000n, cachedInput: 500_000n }]);
+    expect(pricing('openai/gpt-5.4').tiers).toEqual([
+      { aboveInputTokens: 272_000, input: 5_000_000n, output: 22_500_000n, cachedInput: 500_000n },
+    ]);
     expect(pricing('openai/gpt-4o')).toMatchObject({ input: 2_500_000n, output: 10_000_000n, cachedInput: 1_250_000n, tiers: [] });
   });
 
@@ -40,7 +42,9 @@ describe('costOf on catalog prices', () => {
   test('above the threshold the tier prices the whole call, cached input included', () => {
     const p = pricing('gemini/gemini-2.5-pro');
     // At the threshold: base prices.
-    expect(costOf(p, { inputTokens: 200_000, outputTokens: 1_000, cachedInputTokens: 0 })).toBe(200_000n * 1_250_000n + 1_000n * 10_000_000n);
+    expect(costOf(p, { inputTokens: 200_000, outputTokens: 1_000, cachedInputTokens: 0 })).toBe(
+      200_000n * 1_250_000n + 1_000n * 10_000_000n,
+    );
     // One token past it: every token at the tier's prices.
     expect(costOf(p, { inputTokens: 200_001, outputTokens: 1_000, cachedInputTokens: 100_000 })).toBe(
       100_001n * 2_500_000n + 100_000n * 250_000n + 1_000n * 15_000_000n,
@@ -53,7 +57,13 @@ describe('costOf on catalog prices', () => {
 
   test('the pre-inference estimate applies the same tier', () => {
     const p = pricing('openai/gpt-5.4');
-    expect(estimateCost(p, 272_000, 100, 'o200k_base')).toMatchObject({ inputCost: 272_000n * 2_500_000n, maxCost: 272_000n * 2_500_000n + 100n * 15_000_000n });
-    expect(estimateCost(p, 272_001, 100, 'o200k_base')).toMatchObject({ inputCost: 272_001n * 5_000_000n, maxCost: 272_001n * 5_000_000n + 100n * 22_500_000n });
+    expect(estimateCost(p, 272_000, 100, 'o200k_base')).toMatchObject({
+      inputCost: 272_000n * 2_500_000n,
+      maxCost: 272_000n * 2_500_000n + 100n * 15_000_000n,
+    });
+    expect(estimateCost(p, 272_001, 100, 'o200k_base')).toMatchObject({
+      inputCost: 272_001n * 5_000_000n,
+      maxCost: 272_001n * 5_000_000n + 100n * 22_500_000n,
+    });
   });
 });

@@ -5,7 +5,13 @@ import { NO_REQUIREMENTS, type PlannerProvider, type PlanRequest } from '../../s
 import { SwitchyardError } from '../../src/errors.js';
 import { catalogOf, model } from '../helpers/models.js';
 
-const rule = (id: string, tenant: string, workerId: string, taskType: string, target = id): RouteRuleDef => ({ id, tenant, workerId, taskType, target });
+const rule = (id: string, tenant: string, workerId: string, taskType: string, target = id): RouteRuleDef => ({
+  id,
+  tenant,
+  workerId,
+  taskType,
+  target,
+});
 const rules = [
   rule('any', '', '', ''),
   rule('task', '', '', 'summarize'),
@@ -35,17 +41,42 @@ describe('matchRoute', () => {
 
 describe('plan with route rules', () => {
   const gpt = model('openai/gpt-4o');
-  const mini = model('openai/gpt-4o-mini', { pricing: { input: 1n, output: 1n, cachedInput: 0n, cacheWriteInput: 0n, reasoning: 0n, tiers: [] } });
+  const mini = model('openai/gpt-4o-mini', {
+    pricing: { input: 1n, output: 1n, cachedInput: 0n, cacheWriteInput: 0n, reasoning: 0n, tiers: [] },
+  });
   const openai: PlannerProvider = { id: 'openai', vendors: ['openai'], hasCredentials: true, regions: [], local: false, disabled: false };
   const snap: RoutingSnapshot = {
     catalog: catalogOf([gpt, mini]),
     providersByVendor: new Map([['openai', [openai]]]),
-    aliases: new Map([['both', { name: 'both', strategy: 'priority' as const, targets: [{ model: 'openai/gpt-4o', weight: 1 }, { model: 'openai/gpt-4o-mini', weight: 1 }] }]]),
+    aliases: new Map([
+      [
+        'both',
+        {
+          name: 'both',
+          strategy: 'priority' as const,
+          targets: [
+            { model: 'openai/gpt-4o', weight: 1 },
+            { model: 'openai/gpt-4o-mini', weight: 1 },
+          ],
+        },
+      ],
+    ]),
     preferredVendors: ['openai'],
     routes: [rule('r-default', '', '', '', 'openai/gpt-4o'), { ...rule('r-sum', '', '', 'summarize', 'both'), strategy: 'cheapest' }],
     policyVersion: 'p',
   };
-  const req: PlanRequest = { model: '', kind: 'chat', inputTokens: 10, tokenizer: 't', maxOutputTokens: 10, requirements: NO_REQUIREMENTS, sensitivity: 'unspecified', tenant: 'acme', workerId: 'w', taskType: 'summarize' };
+  const req: PlanRequest = {
+    model: '',
+    kind: 'chat',
+    inputTokens: 10,
+    tokenizer: 't',
+    maxOutputTokens: 10,
+    requirements: NO_REQUIREMENTS,
+    sensitivity: 'unspecified',
+    tenant: 'acme',
+    workerId: 'w',
+    taskType: 'summarize',
+  };
 
   it('an empty model takes the matching rule, with its strategy', () => {
     const p = plan(req, snap);

@@ -26,7 +26,17 @@ function trio(opts: { weights?: [number, number, number]; quality?: Record<strin
   return snapshotOf({
     models: [a, b, c],
     providers: [provider('openai'), provider('anthropic')],
-    aliases: [{ name: 'trio', strategy: 'priority', targets: [{ model: 'openai/b', weight: wb }, { model: 'anthropic/c', weight: wc }, { model: 'openai/a', weight: wa }] }],
+    aliases: [
+      {
+        name: 'trio',
+        strategy: 'priority',
+        targets: [
+          { model: 'openai/b', weight: wb },
+          { model: 'anthropic/c', weight: wc },
+          { model: 'openai/a', weight: wa },
+        ],
+      },
+    ],
     ...(opts.quality ? { quality: opts.quality } : {}),
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
   });
@@ -71,13 +81,34 @@ const cases: Record<string, Case> = {
     tuning: { ...DEFAULT_TUNING, explorationPermille: 1000 },
     want: ['a', 'b', 'c'],
   },
-  'quality: highest score first, ties by cost': { strategy: 'quality', quality: { 'openai/a': 90, 'openai/b': 50, 'anthropic/c': 90 }, want: ['a', 'c', 'b'] },
+  'quality: highest score first, ties by cost': {
+    strategy: 'quality',
+    quality: { 'openai/a': 90, 'openai/b': 50, 'anthropic/c': 90 },
+    want: ['a', 'c', 'b'],
+  },
   'quality: unscored models last, by cost': { strategy: 'quality', quality: { 'anthropic/c': 10 }, want: ['c', 'a', 'b'] },
   'quality: no scores at all orders by cost': { strategy: 'quality', want: ['a', 'b', 'c'] },
-  'weighted: the only positive weight wins, zero weights follow in order': { strategy: 'weighted', weights: [0, 0, 1], seed: 12345, want: ['a', 'b', 'c'] },
-  'least_busy: fewest in flight first': { strategy: 'least_busy', health: { [A]: { inFlight: 5 }, [B]: { inFlight: 2 }, [C]: { inFlight: 0 } }, want: ['c', 'b', 'a'] },
-  'least_busy: no data counts as idle, ties keep the configured order': { strategy: 'least_busy', health: { [A]: { inFlight: 3 } }, want: ['b', 'c', 'a'] },
-  'scored: cost only is cheapest': { strategy: 'scored', tuning: { ...DEFAULT_TUNING, scored: { cost: 1, latency: 0, quality: 0 } }, want: ['a', 'b', 'c'] },
+  'weighted: the only positive weight wins, zero weights follow in order': {
+    strategy: 'weighted',
+    weights: [0, 0, 1],
+    seed: 12345,
+    want: ['a', 'b', 'c'],
+  },
+  'least_busy: fewest in flight first': {
+    strategy: 'least_busy',
+    health: { [A]: { inFlight: 5 }, [B]: { inFlight: 2 }, [C]: { inFlight: 0 } },
+    want: ['c', 'b', 'a'],
+  },
+  'least_busy: no data counts as idle, ties keep the configured order': {
+    strategy: 'least_busy',
+    health: { [A]: { inFlight: 3 } },
+    want: ['b', 'c', 'a'],
+  },
+  'scored: cost only is cheapest': {
+    strategy: 'scored',
+    tuning: { ...DEFAULT_TUNING, scored: { cost: 1, latency: 0, quality: 0 } },
+    want: ['a', 'b', 'c'],
+  },
   'scored: latency only is fastest': {
     strategy: 'scored',
     tuning: { ...DEFAULT_TUNING, scored: { cost: 0, latency: 1, quality: 0 } },
@@ -122,9 +153,26 @@ describe('strategies', () => {
   it('fastest judges embeddings by duration, not time to first token', () => {
     const e1 = model('openai/e1', { kind: 'embedding', capabilities: ['embeddings'] });
     const e2 = model('openai/e2', { kind: 'embedding', capabilities: ['embeddings'] });
-    const snap = snapshotOf({ models: [e1, e2], providers: [provider('openai')], aliases: [{ name: 'emb', strategy: 'fastest', targets: [{ model: 'openai/e1', weight: 1 }, { model: 'openai/e2', weight: 1 }] }] });
+    const snap = snapshotOf({
+      models: [e1, e2],
+      providers: [provider('openai')],
+      aliases: [
+        {
+          name: 'emb',
+          strategy: 'fastest',
+          targets: [
+            { model: 'openai/e1', weight: 1 },
+            { model: 'openai/e2', weight: 1 },
+          ],
+        },
+      ],
+    });
     const req: PlanRequest = { ...baseRequest, model: 'emb', kind: 'embedding', maxOutputTokens: 0 };
-    const p = plan(req, snap, env({ [key('openai', 'openai/e1')]: { latencyMs: 300, ttftMs: 10 }, [key('openai', 'openai/e2')]: { latencyMs: 100 } }));
+    const p = plan(
+      req,
+      snap,
+      env({ [key('openai', 'openai/e1')]: { latencyMs: 300, ttftMs: 10 }, [key('openai', 'openai/e2')]: { latencyMs: 100 } }),
+    );
     expect(p.candidates.map((x) => x.model.id)).toEqual(['openai/e2', 'openai/e1']);
   });
 
@@ -147,7 +195,17 @@ describe('strategies', () => {
     const snap = snapshotOf({
       models: [a, b, c],
       providers: [provider('openai'), azure, provider('anthropic')],
-      aliases: [{ name: 'trio', strategy: 'weighted', targets: [{ model: 'openai/b', weight: 3 }, { model: 'anthropic/c', weight: 2 }, { model: 'openai/a', weight: 1 }] }],
+      aliases: [
+        {
+          name: 'trio',
+          strategy: 'weighted',
+          targets: [
+            { model: 'openai/b', weight: 3 },
+            { model: 'anthropic/c', weight: 2 },
+            { model: 'openai/a', weight: 1 },
+          ],
+        },
+      ],
     });
     for (let seed = 0; seed < 50; seed++) {
       const one = plan(baseRequest, snap, env({}, seed)).candidates.map((x) => `${x.provider}:${x.model.id}`);
@@ -161,7 +219,8 @@ describe('strategies', () => {
   it('weighted choices vary with the seed', () => {
     const snap = trio();
     const firsts = new Set<string>();
-    for (let seed = 0; seed < 100; seed++) firsts.add(plan({ ...baseRequest, strategy: 'weighted' }, snap, env({}, seed)).candidates[0]!.model.id);
+    for (let seed = 0; seed < 100; seed++)
+      firsts.add(plan({ ...baseRequest, strategy: 'weighted' }, snap, env({}, seed)).candidates[0]!.model.id);
     expect(firsts.size).toBe(3);
   });
 });

@@ -18,7 +18,13 @@ import {
 import { loadEmbeddedCatalog } from '../../src/catalog/embedded.js';
 import { Catalog } from '../../src/catalog/catalog.js';
 
-const msg = (role: string, content: string, name?: string): EstimableMessage => ({ role, content, parts: [], toolCalls: [], ...(name ? { name } : {}) });
+const msg = (role: string, content: string, name?: string): EstimableMessage => ({
+  role,
+  content,
+  parts: [],
+  toolCalls: [],
+  ...(name ? { name } : {}),
+});
 
 // The OpenAI cookbook's example conversation ("How to count tokens with tiktoken").
 const COOKBOOK: EstimableMessage[] = [
@@ -88,8 +94,13 @@ describe('tiktoken counts', () => {
     const withImage = countInputTokens([{ ...msg('user', 'hi'), parts: [{ image: true }] }], 'o200k_base').inputTokens;
     expect(withImage - base).toBe(765);
     const call = '{"city":"Paris"}';
-    const withCall = countInputTokens([{ ...msg('assistant', ''), toolCalls: [{ name: 'get_weather', argumentsJson: call }] }], 'o200k_base');
-    expect(withCall.inputTokens).toBe(OPENAI_REPLY_PRIMING + OPENAI_TOKENS_PER_MESSAGE + 1 + o200k.count('get_weather') + o200k.count(call));
+    const withCall = countInputTokens(
+      [{ ...msg('assistant', ''), toolCalls: [{ name: 'get_weather', argumentsJson: call }] }],
+      'o200k_base',
+    );
+    expect(withCall.inputTokens).toBe(
+      OPENAI_REPLY_PRIMING + OPENAI_TOKENS_PER_MESSAGE + 1 + o200k.count('get_weather') + o200k.count(call),
+    );
   });
 
   test('a long run without spaces is sliced: fast, and never below the exact count', () => {
@@ -138,18 +149,29 @@ describe('choosing the tokenizer', () => {
       ['gemini', 'gemini-2.5-pro', undefined],
       ['groq', 'gpt-4o', undefined],
     ];
-    for (const [vendor, upstreamModel, want] of cases) expect([vendor, upstreamModel, encodingFor({ vendor, upstreamModel })]).toEqual([vendor, upstreamModel, want]);
+    for (const [vendor, upstreamModel, want] of cases)
+      expect([vendor, upstreamModel, encodingFor({ vendor, upstreamModel })]).toEqual([vendor, upstreamModel, want]);
     expect(encodingFor(undefined)).toBeUndefined();
   });
 
-  test('from the named model, an alias\'s first target, or the matching route rule', () => {
+  test("from the named model, an alias's first target, or the matching route rule", () => {
     const embedded = loadEmbeddedCatalog();
     const catalog = new Catalog(embedded.models, { baseVersion: embedded.version, overrides: [] });
     const snap = {
       catalog,
       preferredVendors: ['openai', 'anthropic'],
       aliases: new Map([
-        ['smart', { name: 'smart', strategy: 'priority' as const, targets: [{ model: 'anthropic/claude-sonnet-4-5', weight: 1 }, { model: 'openai/gpt-4o', weight: 1 }] }],
+        [
+          'smart',
+          {
+            name: 'smart',
+            strategy: 'priority' as const,
+            targets: [
+              { model: 'anthropic/claude-sonnet-4-5', weight: 1 },
+              { model: 'openai/gpt-4o', weight: 1 },
+            ],
+          },
+        ],
         ['fast', { name: 'fast', strategy: 'priority' as const, targets: [{ model: 'gpt-4o-mini', weight: 1 }] }],
       ]),
       routes: [{ id: 'r1', tenant: 'acme', workerId: 'w', taskType: '', target: 'fast' }],

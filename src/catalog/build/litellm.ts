@@ -114,9 +114,13 @@ function pricing(r: Rec, id: string, prices: PriceConverter): Pricing {
 const EFFORT_FLAG = /^supports_(none|minimal|low|medium|high|xhigh|max)_reasoning_effort$/;
 
 /** One LiteLLM record → a draft (parameters come later); undefined when it is skipped. */
-export function litellmDraft(key: string, r: Rec, keys: ReadonlySet<string>, prices: PriceConverter, skipped: SkipCounts):
-  | { draft: Draft; canonical: boolean; key: string }
-  | undefined {
+export function litellmDraft(
+  key: string,
+  r: Rec,
+  keys: ReadonlySet<string>,
+  prices: PriceConverter,
+  skipped: SkipCounts,
+): { draft: Draft; canonical: boolean; key: string } | undefined {
   const provider = typeof r.litellm_provider === 'string' ? r.litellm_provider : '';
   const vendor = LITELLM_VENDORS[provider];
   if (!vendor) return void countSkip(skipped, 'vendor');

@@ -44,8 +44,6 @@ export class PriceConverter {
   check(): void {
     if (this.rounded.length <= MAX_ROUNDED_PRICES) return;
     const list = this.rounded.map((r) => `  ${r.model} ${r.field} = ${r.source}`).join('\n');
-    throw new Error(
-      `${this.rounded.length} prices are not a whole number of pico-USD (limit ${MAX_ROUNDED_PRICES}):\n${list}`,
-    );
+    throw new Error(`${this.rounded.length} prices are not a whole number of pico-USD (limit ${MAX_ROUNDED_PRICES}):\n${list}`);
   }
 }

@@ -33,8 +33,7 @@ export const THINKING_BUDGET: Record<Exclude<ReasoningEffort, 'none'>, number> =
   high: 24576,
 };
 
-export const JSON_OBJECT_INSTRUCTION =
-  'Respond with a single valid JSON object and nothing else: no prose, no markdown code fences.';
+export const JSON_OBJECT_INSTRUCTION = 'Respond with a single valid JSON object and nothing else: no prose, no markdown code fences.';
 
 export interface MappedRequest {
   body: MessagesRequest;
@@ -78,9 +77,7 @@ export function toMessagesRequest(call: ChatCall, provider = 'anthropic'): Mappe
       });
       toolChoice = { type: 'tool', name: jsonToolName };
     } else {
-      system.push(
-        `${JSON_OBJECT_INSTRUCTION} It must conform to this JSON schema (${rf.name}):\n${JSON.stringify(rf.schema)}`,
-      );
+      system.push(`${JSON_OBJECT_INSTRUCTION} It must conform to this JSON schema (${rf.name}):\n${JSON.stringify(rf.schema)}`);
     }
   }
 

@@ -131,7 +131,10 @@ export class AnthropicStreamDecoder {
         this.finished = true;
         let reason = finishReason(this.stop);
         if (reason === 'tool_calls' && this.jsonBlock !== undefined && this.toolIndex.size === 0) reason = 'stop';
-        return [{ type: 'usage', usage: this.domainUsage() }, { type: 'finish', reason }];
+        return [
+          { type: 'usage', usage: this.domainUsage() },
+          { type: 'finish', reason },
+        ];
       }
       default:
         return [];

@@ -7,9 +7,7 @@ export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
 // ---- request ----
 
-export type ImageSource =
-  | { type: 'base64'; media_type: string; data: string }
-  | { type: 'url'; url: string };
+export type ImageSource = { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
 
 export type RequestBlock =
   | { type: 'text'; text: string }
@@ -28,11 +26,7 @@ export interface WireTool {
   input_schema: Record<string, unknown>;
 }
 
-export type WireToolChoice =
-  | { type: 'auto' }
-  | { type: 'any' }
-  | { type: 'none' }
-  | { type: 'tool'; name: string };
+export type WireToolChoice = { type: 'auto' } | { type: 'any' } | { type: 'none' } | { type: 'tool'; name: string };
 
 export interface MessagesRequest {
   model: string;

@@ -10,13 +10,7 @@ import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderAdapter, Prov
 import { toGeminiRequest } from './map.js';
 import { GEMINI_OWNED } from '../options.js';
 import { findStatus, GeminiStreamDecoder, httpError, statusError } from './stream.js';
-import type {
-  GeminiBatchEmbedResponse,
-  GeminiEmbedRequest,
-  GeminiEmbedResponse,
-  GeminiGenerateResponse,
-  GeminiModelList,
-} from './wire.js';
+import type { GeminiBatchEmbedResponse, GeminiEmbedRequest, GeminiEmbedResponse, GeminiGenerateResponse, GeminiModelList } from './wire.js';
 
 export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
 /** batchEmbedContents accepts at most 100 requests per call. */
@@ -54,7 +48,9 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint): ProviderAdapter
           try {
             chunk = JSON.parse(msg.data) as GeminiGenerateResponse;
           } catch {
-            throw new UpstreamError('stream_interrupted', `Gemini sent a malformed stream event: ${redact(msg.data.slice(0, 120))}`, { provider });
+            throw new UpstreamError('stream_interrupted', `Gemini sent a malformed stream event: ${redact(msg.data.slice(0, 120))}`, {
+              provider,
+            });
           }
           if (chunk.error?.message) chunk.error.message = redact(chunk.error.message);
           const events = decoder.push(chunk);

@@ -3,13 +3,7 @@
 import { UpstreamError } from '../errors.js';
 import { GEMINI_OWNED, mergeProviderOptions } from '../options.js';
 import type { ChatCall, ChatMessage, ContentPart, ReasoningEffort, ToolChoice } from '../types.js';
-import type {
-  GeminiContent,
-  GeminiGenerateRequest,
-  GeminiGenerationConfig,
-  GeminiPart,
-  GeminiThinkingConfig,
-} from './wire.js';
+import type { GeminiContent, GeminiGenerateRequest, GeminiGenerationConfig, GeminiPart, GeminiThinkingConfig } from './wire.js';
 
 /** https://ai.google.dev/gemini-api/docs/thought-signatures: for histories without real signatures. */
 export const SKIP_SIGNATURE = 'skip_thought_signature_validator';

@@ -118,12 +118,7 @@ const STATUS_KIND: Record<string, UpstreamErrorKind> = {
 const CONTEXT = /input token count .* exceeds|exceeds the maximum number of tokens/i;
 
 /** Classifies a google.rpc.Status (HTTP error body or in-band error). */
-export function statusError(
-  st: GeminiStatus,
-  httpStatus: number,
-  headers: UpstreamResponse['headers'],
-  provider: string,
-): UpstreamError {
+export function statusError(st: GeminiStatus, httpStatus: number, headers: UpstreamResponse['headers'], provider: string): UpstreamError {
   const message = st.message ?? `HTTP ${httpStatus}`;
   const base = classifyHttpError(httpStatus, headers, message, provider, st.status);
   let kind: UpstreamErrorKind = (st.status && STATUS_KIND[st.status]) || base.kind;

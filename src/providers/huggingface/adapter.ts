@@ -21,7 +21,13 @@ export function createHuggingFaceAdapter(endpoint: ProviderEndpoint): ProviderAd
 
   async function embedBatch(call: EmbedCall, inputs: string[]): Promise<number[][]> {
     const body: TeiEmbedRequest = { inputs, ...(call.dimensions ? { dimensions: call.dimensions } : {}) };
-    const res = await upstreamRequest(ep, { method: 'POST', path: embedPath(base, call.model), headers: headers(), body, signal: call.signal });
+    const res = await upstreamRequest(ep, {
+      method: 'POST',
+      path: embedPath(base, call.model),
+      headers: headers(),
+      body,
+      signal: call.signal,
+    });
     if (res.status !== 200) throw teiHttpError(res.status, res.headers, await res.text(), provider);
     const vectors = (await res.json()) as TeiEmbedResponse;
     if (!Array.isArray(vectors) || vectors.length !== inputs.length || !vectors.every(Array.isArray)) {

@@ -23,7 +23,13 @@ export function createOllamaAdapter(endpoint: ProviderEndpoint): OllamaAdapter {
   // Ollama has no auth, but a proxy in front of it may: send a key if one is configured.
   const headers = (): Record<string, string> => (ep.apiKey ? { authorization: `Bearer ${ep.apiKey.reveal()}` } : {});
 
-  async function request(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal, model?: string): Promise<UpstreamResponse> {
+  async function request(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+    model?: string,
+  ): Promise<UpstreamResponse> {
     const res = await upstreamRequest(ep, { method, path, headers: headers(), signal, ...(body !== undefined ? { body } : {}) });
     if (res.status !== 200) throw ollamaHttpError(res.status, res.headers, await res.text(), provider, model);
     return res;
@@ -86,7 +92,9 @@ export function createOllamaAdapter(endpoint: ProviderEndpoint): OllamaAdapter {
     const res = (await (await request('POST', '/api/embed', body, call.signal, call.model)).json()) as OllamaEmbedResponse;
     const vectors = res.embeddings ?? [];
     if (vectors.length !== call.inputs.length) {
-      throw new UpstreamError('server_error', `Ollama returned ${vectors.length} embeddings for ${call.inputs.length} inputs`, { provider });
+      throw new UpstreamError('server_error', `Ollama returned ${vectors.length} embeddings for ${call.inputs.length} inputs`, {
+        provider,
+      });
     }
     return { vectors, usage: { inputTokens: res.prompt_eval_count ?? 0 } };
   }

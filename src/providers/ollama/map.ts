@@ -152,7 +152,13 @@ export function finishReason(reason: string | undefined, sawToolCalls: boolean):
 }
 
 /** `{"error":"…"}` bodies; a model that is not pulled gets a message saying how to pull it. */
-export function ollamaHttpError(status: number, headers: UpstreamResponse['headers'], text: string, provider: string, model?: string): UpstreamError {
+export function ollamaHttpError(
+  status: number,
+  headers: UpstreamResponse['headers'],
+  text: string,
+  provider: string,
+  model?: string,
+): UpstreamError {
   let message = text.slice(0, 500);
   try {
     const v = JSON.parse(text) as { error?: unknown };

@@ -20,11 +20,7 @@ export function toOpenAiRequest(call: ChatCall, dialect: OpenAiDialect): OaChatR
   if (dialect.streamUsage) body.stream_options = { include_usage: true };
   if (o.maxOutputTokens !== undefined) {
     const field =
-      dialect.maxTokensField === 'by_model'
-        ? reasoningModel
-          ? 'max_completion_tokens'
-          : 'max_tokens'
-        : dialect.maxTokensField;
+      dialect.maxTokensField === 'by_model' ? (reasoningModel ? 'max_completion_tokens' : 'max_tokens') : dialect.maxTokensField;
     body[field] = o.maxOutputTokens;
   }
   if (o.temperature !== undefined) body.temperature = o.temperature;

@@ -26,10 +26,10 @@ function toAlias(r: AliasRow): Alias {
 
 export async function createAlias(q: Queryable, name: string, body: unknown): Promise<Alias> {
   try {
-    const { rows } = await q.query<AliasRow>(
-      `INSERT INTO aliases (name, body) VALUES ($1, $2::jsonb) RETURNING ${COLUMNS}`,
-      [name, jsonParam(body)],
-    );
+    const { rows } = await q.query<AliasRow>(`INSERT INTO aliases (name, body) VALUES ($1, $2::jsonb) RETURNING ${COLUMNS}`, [
+      name,
+      jsonParam(body),
+    ]);
     return toAlias(rows[0]!);
   } catch (err) {
     return mapWriteError(err, 'alias', name);
@@ -54,10 +54,10 @@ export async function getAlias(q: Queryable, name: string): Promise<Alias | null
 
 export async function listAliases(q: Queryable, page: PageRequest = {}): Promise<Page<Alias>> {
   const size = pageSize(page.limit);
-  const { rows } = await q.query<AliasRow>(
-    `SELECT ${COLUMNS} FROM aliases WHERE $1::text IS NULL OR name > $1 ORDER BY name LIMIT $2`,
-    [page.after ?? null, size + 1],
-  );
+  const { rows } = await q.query<AliasRow>(`SELECT ${COLUMNS} FROM aliases WHERE $1::text IS NULL OR name > $1 ORDER BY name LIMIT $2`, [
+    page.after ?? null,
+    size + 1,
+  ]);
   return toPage(rows, size, toAlias, (a) => a.name);
 }
 

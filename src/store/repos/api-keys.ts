@@ -86,11 +86,7 @@ export async function findApiKeyByHash(q: Queryable, keyHash: string): Promise<A
 }
 
 /** Keys of one tenant ordered by id; `tenantId: null` lists the platform admin keys. */
-export async function listApiKeys(
-  q: Queryable,
-  tenantId: string | null,
-  page: PageRequest = {},
-): Promise<Page<ApiKey>> {
+export async function listApiKeys(q: Queryable, tenantId: string | null, page: PageRequest = {}): Promise<Page<ApiKey>> {
   const size = pageSize(page.limit);
   const { rows } = await q.query<ApiKeyRow>(
     `SELECT ${COLUMNS} FROM api_keys

@@ -51,10 +51,10 @@ export type BorrowResult =
 export async function borrow(db: Db, r: BorrowRequest): Promise<BorrowResult> {
   try {
     return await db.transaction(async (tx) => {
-      await tx.query(
-        'INSERT INTO budget_periods (budget_id, period_start) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-        [r.budgetId, r.periodStart],
-      );
+      await tx.query('INSERT INTO budget_periods (budget_id, period_start) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+        r.budgetId,
+        r.periodStart,
+      ]);
       const { rows } = await tx.query<{ limit_pico: bigint; spent: bigint; leased: bigint }>(
         `SELECT b.limit_pico, p.spent, p.leased
            FROM budget_periods p JOIN budgets b ON b.id = p.budget_id
@@ -192,10 +192,11 @@ export async function sweepExpiredLeases(db: Db, limit = 200): Promise<SweptLeas
       );
       const total = rows.reduce((s, r) => s + r.abandoned, 0n);
       if (total > 0n) {
-        await tx.query(
-          'UPDATE budget_periods SET leased = GREATEST(leased - $3, 0) WHERE budget_id = $1 AND period_start = $2',
-          [period.budget_id, period.period_start, total],
-        );
+        await tx.query('UPDATE budget_periods SET leased = GREATEST(leased - $3, 0) WHERE budget_id = $1 AND period_start = $2', [
+          period.budget_id,
+          period.period_start,
+          total,
+        ]);
       }
       return rows.map((r) => ({
         leaseId: r.id,
@@ -276,6 +277,12 @@ export async function applyLeaseDeltas(tx: Queryable, deltas: readonly LeaseDelt
         SET spent = p.spent + x.spent, leased = GREATEST(p.leased - x.leased, 0), overage = p.overage + x.overage
        FROM unnest($1::text[], $2::timestamptz[], $3::int8[], $4::int8[], $5::int8[]) AS x(budget_id, period_start, spent, leased, overage)
       WHERE p.budget_id = x.budget_id AND p.period_start = x.period_start`,
-    [list.map((s) => s.budgetId), list.map((s) => s.periodStart), list.map((s) => s.spent), list.map((s) => s.leased), list.map((s) => s.overage)],
+    [
+      list.map((s) => s.budgetId),
+      list.map((s) => s.periodStart),
+      list.map((s) => s.spent),
+      list.map((s) => s.leased),
+      list.map((s) => s.overage),
+    ],
   );
 }

@@ -78,7 +78,9 @@ interface BudgetRow {
 }
 
 const COLUMNS = 'id, tenant_id, scope, api_key_id, worker_id, period, limit_pico, source, created_at, updated_at';
-const B_COLUMNS = COLUMNS.split(', ').map((c) => `b.${c}`).join(', ');
+const B_COLUMNS = COLUMNS.split(', ')
+  .map((c) => `b.${c}`)
+  .join(', ');
 
 function toBudget(r: BudgetRow): Budget {
   return {
@@ -143,10 +145,10 @@ export async function updateBudget(q: Queryable, b: NewBudget): Promise<Budget> 
 }
 
 export async function getBudget(q: Queryable, id: string, now: Date = new Date()): Promise<BudgetUsage | null> {
-  const { rows } = await q.query<BudgetRow>(
-    `SELECT ${B_COLUMNS}, p.spent, p.leased FROM ${WITH_PERIOD} WHERE b.id = $4`,
-    [...periodParams(now), id],
-  );
+  const { rows } = await q.query<BudgetRow>(`SELECT ${B_COLUMNS}, p.spent, p.leased FROM ${WITH_PERIOD} WHERE b.id = $4`, [
+    ...periodParams(now),
+    id,
+  ]);
   return rows[0] ? toUsage(rows[0]) : null;
 }
 

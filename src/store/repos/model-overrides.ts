@@ -64,10 +64,7 @@ export async function putModelOverride(q: Queryable, o: NewModelOverride): Promi
 }
 
 export async function getModelOverride(q: Queryable, modelId: string): Promise<ModelOverride | null> {
-  const { rows } = await q.query<ModelOverrideRow>(
-    `SELECT ${COLUMNS} FROM model_overrides WHERE model_id = $1`,
-    [modelId],
-  );
+  const { rows } = await q.query<ModelOverrideRow>(`SELECT ${COLUMNS} FROM model_overrides WHERE model_id = $1`, [modelId]);
   return rows[0] ? toOverride(rows[0]) : null;
 }
 

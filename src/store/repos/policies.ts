@@ -81,18 +81,12 @@ export async function appendPolicyInTx(tx: Queryable, scope: string, body: unkno
 }
 
 export async function getLatestPolicy(q: Queryable, scope: string): Promise<Policy | null> {
-  const { rows } = await q.query<PolicyRow>(
-    `SELECT ${COLUMNS} FROM policies WHERE scope = $1 ORDER BY version DESC LIMIT 1`,
-    [scope],
-  );
+  const { rows } = await q.query<PolicyRow>(`SELECT ${COLUMNS} FROM policies WHERE scope = $1 ORDER BY version DESC LIMIT 1`, [scope]);
   return rows[0] ? toPolicy(rows[0]) : null;
 }
 
 export async function getPolicyVersion(q: Queryable, scope: string, version: bigint): Promise<Policy | null> {
-  const { rows } = await q.query<PolicyRow>(
-    `SELECT ${COLUMNS} FROM policies WHERE scope = $1 AND version = $2`,
-    [scope, version],
-  );
+  const { rows } = await q.query<PolicyRow>(`SELECT ${COLUMNS} FROM policies WHERE scope = $1 AND version = $2`, [scope, version]);
   return rows[0] ? toPolicy(rows[0]) : null;
 }
 
@@ -115,9 +109,7 @@ export async function listPolicyVersions(
 
 /** The latest version of every scope: what a replica loads at start-up. */
 export async function listLatestPolicies(q: Queryable): Promise<Policy[]> {
-  const { rows } = await q.query<PolicyRow>(
-    `SELECT DISTINCT ON (scope) ${COLUMNS} FROM policies ORDER BY scope, version DESC`,
-  );
+  const { rows } = await q.query<PolicyRow>(`SELECT DISTINCT ON (scope) ${COLUMNS} FROM policies ORDER BY scope, version DESC`);
   return rows.map(toPolicy);
 }
 
@@ -135,7 +127,11 @@ export function isTombstone(body: unknown): boolean {
  * made through AdminService since the file was last seeded. Returns the new version, or null.
  * Two replicas starting together serialise on the scope's lock, so only one appends.
  */
-export function seedPolicy(db: Pick<Db, 'transaction'>, scope: string, body: { source: string } & Record<string, unknown>): Promise<Policy | null> {
+export function seedPolicy(
+  db: Pick<Db, 'transaction'>,
+  scope: string,
+  body: { source: string } & Record<string, unknown>,
+): Promise<Policy | null> {
   assertScope(scope);
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [POLICY_LOCK_NAMESPACE, scope]);

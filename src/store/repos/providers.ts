@@ -36,8 +36,7 @@ interface ProviderRow {
   updated_at: Date;
 }
 
-const COLUMNS =
-  'id, kind, base_url, api_key_ciphertext, api_key_env, preset, regions, local, disabled, max_sensitivity, updated_at';
+const COLUMNS = 'id, kind, base_url, api_key_ciphertext, api_key_env, preset, regions, local, disabled, max_sensitivity, updated_at';
 
 function toProvider(r: ProviderRow): Provider {
   return {
@@ -131,10 +130,10 @@ export async function getProvider(q: Queryable, id: string): Promise<Provider | 
 
 export async function listProviders(q: Queryable, page: PageRequest = {}): Promise<Page<Provider>> {
   const size = pageSize(page.limit);
-  const { rows } = await q.query<ProviderRow>(
-    `SELECT ${COLUMNS} FROM providers WHERE $1::text IS NULL OR id > $1 ORDER BY id LIMIT $2`,
-    [page.after ?? null, size + 1],
-  );
+  const { rows } = await q.query<ProviderRow>(`SELECT ${COLUMNS} FROM providers WHERE $1::text IS NULL OR id > $1 ORDER BY id LIMIT $2`, [
+    page.after ?? null,
+    size + 1,
+  ]);
   return toPage(rows, size, toProvider, (p) => p.id);
 }
 

@@ -70,10 +70,7 @@ export async function getRouteRule(q: Queryable, id: string): Promise<RouteRule 
 }
 
 /** Rules ordered by id, optionally only one tenant's (tenantId '' = the platform-wide rules). */
-export async function listRouteRules(
-  q: Queryable,
-  page: PageRequest & { tenantId?: string } = {},
-): Promise<Page<RouteRule>> {
+export async function listRouteRules(q: Queryable, page: PageRequest & { tenantId?: string } = {}): Promise<Page<RouteRule>> {
   const size = pageSize(page.limit);
   const { rows } = await q.query<RouteRuleRow>(
     `SELECT ${COLUMNS} FROM route_rules

@@ -32,10 +32,11 @@ export interface NewTenant {
 
 export async function createTenant(q: Queryable, t: NewTenant): Promise<Tenant> {
   try {
-    const { rows } = await q.query<TenantRow>(
-      `INSERT INTO tenants (id, name, disabled) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
-      [t.id, t.name ?? '', t.disabled ?? false],
-    );
+    const { rows } = await q.query<TenantRow>(`INSERT INTO tenants (id, name, disabled) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`, [
+      t.id,
+      t.name ?? '',
+      t.disabled ?? false,
+    ]);
     return toTenant(rows[0]!);
   } catch (err) {
     return mapWriteError(err, 'tenant', t.id);
@@ -50,10 +51,10 @@ export async function getTenant(q: Queryable, id: string): Promise<Tenant | null
 /** Tenants ordered by id. */
 export async function listTenants(q: Queryable, page: PageRequest = {}): Promise<Page<Tenant>> {
   const size = pageSize(page.limit);
-  const { rows } = await q.query<TenantRow>(
-    `SELECT ${COLUMNS} FROM tenants WHERE $1::text IS NULL OR id > $1 ORDER BY id LIMIT $2`,
-    [page.after ?? null, size + 1],
-  );
+  const { rows } = await q.query<TenantRow>(`SELECT ${COLUMNS} FROM tenants WHERE $1::text IS NULL OR id > $1 ORDER BY id LIMIT $2`, [
+    page.after ?? null,
+    size + 1,
+  ]);
   return toPage(rows, size, toTenant, (t) => t.id);
 }
 

@@ -56,10 +56,27 @@ export async function copyLedgerRows(q: Queryable, rows: readonly LedgerRow[]): 
   let lines = '';
   for (const r of rows) {
     lines += copyLine([
-      r.decisionId, r.requestId, r.tenantId, r.apiKeyId, r.workerId, r.taskType, r.rpc, r.provider, r.model,
-      String(r.inputTokens), String(r.outputTokens), String(r.cachedInputTokens), String(r.reasoningTokens),
-      r.cost.toString(), r.estimated ? 't' : 'f', r.priceVersion, String(r.latencyMs),
-      r.ttftMs === undefined ? null : String(r.ttftMs), r.status, String(r.attempts), r.createdAt.toISOString(),
+      r.decisionId,
+      r.requestId,
+      r.tenantId,
+      r.apiKeyId,
+      r.workerId,
+      r.taskType,
+      r.rpc,
+      r.provider,
+      r.model,
+      String(r.inputTokens),
+      String(r.outputTokens),
+      String(r.cachedInputTokens),
+      String(r.reasoningTokens),
+      r.cost.toString(),
+      r.estimated ? 't' : 'f',
+      r.priceVersion,
+      String(r.latencyMs),
+      r.ttftMs === undefined ? null : String(r.ttftMs),
+      r.status,
+      String(r.attempts),
+      r.createdAt.toISOString(),
     ]);
   }
   await q.copyFrom('usage_ledger', COPY_COLUMNS, lines);
@@ -118,9 +135,27 @@ export async function insertLedgerRowsValues(q: Queryable, rows: readonly Ledger
   const tuples = rows.map((r) => {
     const n = params.length;
     params.push(
-      r.decisionId, r.requestId, r.tenantId, r.apiKeyId, r.workerId, r.taskType, r.rpc, r.provider, r.model,
-      r.inputTokens, r.outputTokens, r.cachedInputTokens, r.reasoningTokens, r.cost, r.estimated, r.priceVersion,
-      r.latencyMs, r.ttftMs ?? null, r.status, r.attempts, r.createdAt.toISOString(),
+      r.decisionId,
+      r.requestId,
+      r.tenantId,
+      r.apiKeyId,
+      r.workerId,
+      r.taskType,
+      r.rpc,
+      r.provider,
+      r.model,
+      r.inputTokens,
+      r.outputTokens,
+      r.cachedInputTokens,
+      r.reasoningTokens,
+      r.cost,
+      r.estimated,
+      r.priceVersion,
+      r.latencyMs,
+      r.ttftMs ?? null,
+      r.status,
+      r.attempts,
+      r.createdAt.toISOString(),
     );
     const p = Array.from({ length: 21 }, (_, i) => `$${n + i + 1}`);
     p[0] += '::uuid';

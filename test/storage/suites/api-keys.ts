@@ -47,35 +47,25 @@ export function apiKeysSuite(ctx: StorageCtx): void {
     test('admin keys need no tenant; other keys must have one', async () => {
       const admin = await createApiKey(ctx.db, { id: 'root', tenantId: null, admin: true, keyHash: sha('a'), prefix: 'a' });
       expect(admin.tenantId).toBeNull();
-      const err = await rejection(
-        createApiKey(ctx.db, { id: 'orphan', tenantId: null, admin: false, keyHash: sha('b'), prefix: 'b' }),
-      );
+      const err = await rejection(createApiKey(ctx.db, { id: 'orphan', tenantId: null, admin: false, keyHash: sha('b'), prefix: 'b' }));
       expect(sqlState(err)).toBe(SQLSTATE.checkViolation);
     });
 
     test('duplicate id or hash → AlreadyExistsError; unknown tenant → NotFoundError', async () => {
       await createTenant(ctx.db, { id: 'acme' });
       await createApiKey(ctx.db, { id: 'k1', tenantId: 'acme', admin: false, keyHash: sha('1'), prefix: 'p' });
-      const sameId = await rejection(
-        createApiKey(ctx.db, { id: 'k1', tenantId: 'acme', admin: false, keyHash: sha('2'), prefix: 'p' }),
-      );
+      const sameId = await rejection(createApiKey(ctx.db, { id: 'k1', tenantId: 'acme', admin: false, keyHash: sha('2'), prefix: 'p' }));
       expect(sameId).toBeInstanceOf(AlreadyExistsError);
-      const sameHash = await rejection(
-        createApiKey(ctx.db, { id: 'k2', tenantId: 'acme', admin: false, keyHash: sha('1'), prefix: 'p' }),
-      );
+      const sameHash = await rejection(createApiKey(ctx.db, { id: 'k2', tenantId: 'acme', admin: false, keyHash: sha('1'), prefix: 'p' }));
       expect(sameHash).toBeInstanceOf(AlreadyExistsError);
       // The error names the key by id and never carries its hash.
       expect(JSON.stringify({ ...(sameHash as object), message: (sameHash as Error).message })).not.toContain(sha('1'));
-      const noTenant = await rejection(
-        createApiKey(ctx.db, { id: 'k3', tenantId: 'ghost', admin: false, keyHash: sha('3'), prefix: 'p' }),
-      );
+      const noTenant = await rejection(createApiKey(ctx.db, { id: 'k3', tenantId: 'ghost', admin: false, keyHash: sha('3'), prefix: 'p' }));
       expect(noTenant).toMatchObject({ kind: 'not_found', entity: 'tenant', id: 'ghost' });
     });
 
     test('a hash that is not lowercase sha256 hex is refused by the schema', async () => {
-      const err = await rejection(
-        createApiKey(ctx.db, { id: 'k', tenantId: null, admin: true, keyHash: 'plaintext-secret', prefix: 'p' }),
-      );
+      const err = await rejection(createApiKey(ctx.db, { id: 'k', tenantId: null, admin: true, keyHash: 'plaintext-secret', prefix: 'p' }));
       expect(sqlState(err)).toBe(SQLSTATE.checkViolation);
     });
 

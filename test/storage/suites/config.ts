@@ -30,7 +30,13 @@ export function configSuite(ctx: StorageCtx): void {
         regions: ['us', 'eu'],
         maxSensitivity: 'restricted',
       });
-      expect(patched).toMatchObject({ apiKeyCiphertext: null, apiKeyEnv: 'OPENAI_API_KEY', regions: ['us', 'eu'], kind: 'openai', maxSensitivity: 'restricted' });
+      expect(patched).toMatchObject({
+        apiKeyCiphertext: null,
+        apiKeyEnv: 'OPENAI_API_KEY',
+        regions: ['us', 'eu'],
+        kind: 'openai',
+        maxSensitivity: 'restricted',
+      });
       expect((await providers.updateProvider(ctx.db, 'openai', { maxSensitivity: null })).maxSensitivity).toBeNull();
       // The column takes only the four clearance levels.
       expect(await rejection(providers.updateProvider(ctx.db, 'openai', { maxSensitivity: 'secret' }))).toBeTruthy();
@@ -63,16 +69,11 @@ export function configSuite(ctx: StorageCtx): void {
       const patch = { context_window: 200000, tags: ['fast'], pricing: { input: '0.15' }, nested: [[1], { a: null }] };
       const o = await overrides.createModelOverride(ctx.db, { modelId: 'openai/gpt-4o-mini', patch, quality: 7 });
       expect(o).toMatchObject({ modelId: 'openai/gpt-4o-mini', patch, disabled: false, quality: 7 });
-      expect(await rejection(overrides.createModelOverride(ctx.db, { modelId: 'openai/gpt-4o-mini' }))).toBeInstanceOf(
-        AlreadyExistsError,
-      );
+      expect(await rejection(overrides.createModelOverride(ctx.db, { modelId: 'openai/gpt-4o-mini' }))).toBeInstanceOf(AlreadyExistsError);
       const replaced = await overrides.putModelOverride(ctx.db, { modelId: 'openai/gpt-4o-mini', disabled: true });
       expect(replaced).toMatchObject({ patch: {}, disabled: true, quality: null });
       await overrides.putModelOverride(ctx.db, { modelId: 'anthropic/claude', patch: { x: 1 } });
-      expect((await overrides.listModelOverrides(ctx.db)).items.map((x) => x.modelId)).toEqual([
-        'anthropic/claude',
-        'openai/gpt-4o-mini',
-      ]);
+      expect((await overrides.listModelOverrides(ctx.db)).items.map((x) => x.modelId)).toEqual(['anthropic/claude', 'openai/gpt-4o-mini']);
       await overrides.deleteModelOverride(ctx.db, 'anthropic/claude');
       expect(await overrides.getModelOverride(ctx.db, 'anthropic/claude')).toBeNull();
       expect(await rejection(overrides.deleteModelOverride(ctx.db, 'anthropic/claude'))).toBeInstanceOf(NotFoundError);

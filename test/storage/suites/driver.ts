@@ -116,13 +116,9 @@ export function driverSuite(ctx: StorageCtx): void {
         ctx.db.transaction(async (tx) => {
           // FOR UPDATE is what makes this correct on a Postgres server; PGlite serialises
           // whole transactions anyway. Sleeping between read and write invites interleaving.
-          const { rows } = await tx.query<{ body: number }>(
-            `SELECT body FROM policies WHERE scope = 'platform' FOR UPDATE`,
-          );
+          const { rows } = await tx.query<{ body: number }>(`SELECT body FROM policies WHERE scope = 'platform' FOR UPDATE`);
           await sleep(2);
-          await tx.query(`UPDATE policies SET body = $1::jsonb WHERE scope = 'platform'`, [
-            JSON.stringify(rows[0]!.body + 1),
-          ]);
+          await tx.query(`UPDATE policies SET body = $1::jsonb WHERE scope = 'platform'`, [JSON.stringify(rows[0]!.body + 1)]);
         });
       await Promise.all(Array.from({ length: 25 }, bump));
       const { rows } = await ctx.db.query<{ body: number }>('SELECT body FROM policies');

@@ -2,14 +2,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { openDb } from '../../../src/store/open.js';
-import {
-  appliedMigrations,
-  checksum,
-  loadMigrations,
-  migrate,
-  MigrationError,
-  type Migration,
-} from '../../../src/store/migrate.js';
+import { appliedMigrations, checksum, loadMigrations, migrate, MigrationError, type Migration } from '../../../src/store/migrate.js';
 import { freshPostgres } from '../../helpers/db.js';
 import { rejection, type StorageCtx } from './context.js';
 
@@ -32,15 +25,11 @@ const EXPECTED_TABLES = [
 export function migrationsSuite(ctx: StorageCtx): void {
   describe('migrations', () => {
     test('the schema is in place and every file is recorded once with its checksum', async () => {
-      const { rows } = await ctx.db.query<{ t: string }>(
-        `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
-      );
+      const { rows } = await ctx.db.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
       expect(rows.map((r) => r.t)).toEqual(EXPECTED_TABLES);
       const files = await loadMigrations();
       const recorded = await appliedMigrations(ctx.db);
-      expect(recorded.map((r) => [r.version, r.name, r.checksum])).toEqual(
-        files.map((f) => [f.version, f.name, f.checksum]),
-      );
+      expect(recorded.map((r) => [r.version, r.name, r.checksum])).toEqual(files.map((f) => [f.version, f.name, f.checksum]));
     });
 
     test('running again applies nothing', async () => {
@@ -80,11 +69,7 @@ export function migrationsSuite(ctx: StorageCtx): void {
       // This build's own pending file, which must not be applied to the newer schema either.
       const pendingSql = 'CREATE TABLE zz_pending (x int);';
       const pending: Migration = { version: newest + 1, name: 'pending', sql: pendingSql, checksum: checksum(pendingSql) };
-      await ctx.db.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
-        future,
-        'from_the_future',
-        'x',
-      ]);
+      await ctx.db.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [future, 'from_the_future', 'x']);
       try {
         const atStartUp = await rejection(migrate(ctx.db));
         expect(atStartUp).toBeInstanceOf(MigrationError);

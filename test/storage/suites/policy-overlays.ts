@@ -42,7 +42,9 @@ export function policyOverlaysSuite(ctx: StorageCtx): void {
     });
 
     test('seedPolicies seeds the platform and each tenant of a config', async () => {
-      const config = { policies: { platform: rules({ maxOutputTokens: 100 }), tenants: { acme: rules({ maxOutputTokens: 50 }) } } } as unknown as ResolvedConfig;
+      const config = {
+        policies: { platform: rules({ maxOutputTokens: 100 }), tenants: { acme: rules({ maxOutputTokens: 50 }) } },
+      } as unknown as ResolvedConfig;
       expect((await seedPolicies(ctx.db, config)).map((p) => p.scope)).toEqual(['platform', 'tenant:acme']);
       expect(await seedPolicies(ctx.db, config)).toEqual([]);
     });
@@ -83,7 +85,9 @@ export function policyOverlaysSuite(ctx: StorageCtx): void {
         kind: 'invalid_argument',
         metadata: { field: 'replay_policy_version' },
       });
-      expect(await rejection(loadPolicyVersion(ctx.db, 'platform:1+tenant:other:1', 'acme', 'f'))).toMatchObject({ kind: 'invalid_argument' });
+      expect(await rejection(loadPolicyVersion(ctx.db, 'platform:1+tenant:other:1', 'acme', 'f'))).toMatchObject({
+        kind: 'invalid_argument',
+      });
     });
   });
 }

@@ -1,13 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { AlreadyExistsError, NotFoundError } from '../../../src/store/errors.js';
-import {
-  createTenant,
-  deleteTenant,
-  getTenant,
-  listTenants,
-  updateTenant,
-  type Tenant,
-} from '../../../src/store/repos/tenants.js';
+import { createTenant, deleteTenant, getTenant, listTenants, updateTenant, type Tenant } from '../../../src/store/repos/tenants.js';
 import { rejection, type StorageCtx } from './context.js';
 
 export function tenantsSuite(ctx: StorageCtx): void {
