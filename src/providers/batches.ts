@@ -1,4 +1,5 @@
 // Helpers for adapters that decode a stream in batches (ProviderAdapter.chatBatches).
+import { UpstreamError } from './errors.js';
 import type { ChatCall, ChatEvent, ProviderAdapter } from './types.js';
 
 /** One item at a time over a batched stream. */
@@ -31,5 +32,23 @@ export async function drain(it: AsyncIterator<unknown>): Promise<void> {
     }
   } catch {
     // see above
+  }
+}
+
+/**
+ * The next batch of a stream body, where the body breaking off (a reset, the idle timeout: the
+ * kinds http.ts gives a failed body) after the stream's terminal information reads as its end.
+ * Once the finish reason and the usage are in, only the closing marker (Anthropic
+ * `message_stop`, OpenAI `[DONE]`, the end of the HTTP body) is missing: the answer is whole,
+ * and failing it would turn a complete, billed generation into an error. Before the terminal
+ * information, or when the caller aborted, the failure is thrown as it is.
+ */
+export async function nextUnlessCut<T>(it: AsyncIterator<T>, terminal: () => boolean, signal: AbortSignal): Promise<IteratorResult<T>> {
+  try {
+    return await it.next();
+  } catch (err) {
+    const cut = err instanceof UpstreamError && (err.kind === 'stream_interrupted' || err.kind === 'timeout');
+    if (cut && terminal() && !signal.aborted) return { done: true, value: undefined };
+    throw err;
   }
 }

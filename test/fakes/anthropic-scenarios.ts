@@ -8,13 +8,13 @@ import { fileURLToPath } from 'node:url';
 const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/anthropic/', import.meta.url));
 
 /**
- * A recorded stream as stored. The fixture files lost the blank line that ends the last event
- * (editors strip trailing newlines; the live API ends every event with one, and a spec SSE
- * parser drops an unterminated final event), so replay restores exactly that terminator.
+ * A recorded stream byte for byte as stored. Its last event (`message_stop`) has no closing
+ * blank line: a spec SSE parser, and the official SDKs' decoders, drop that event at EOF, and
+ * the SDK still reads the stream as a complete message, since `message_delta` already carried
+ * the stop reason and the output tokens. Replaying it unrepaired keeps that case under test.
  */
 export function fixtureStream(name: 'basic_response' | 'tool_use_response'): string {
-  const raw = readFileSync(`${FIXTURES}${name}.txt`, 'utf8');
-  return raw.endsWith('\n\n') ? raw : raw.endsWith('\n') ? `${raw}\n` : `${raw}\n\n`;
+  return readFileSync(`${FIXTURES}${name}.txt`, 'utf8');
 }
 
 export const STREAM_ERROR_EVENT = (type: string, message: string): string =>
@@ -222,7 +222,13 @@ export function streamFor(scenario: string, model: string): { body: string; cut?
       // Complete, but the connection stays open after message_stop.
       return { body: text, cut: 'stall' };
     case 'truncated':
+      // Every block closed, but the body ends before message_delta: no stop reason, no usage.
+      return { body: text.slice(0, text.indexOf('event: message_delta')), cut: 'end' };
+    case 'no_message_stop':
+      // The body ends right after message_delta (stop reason and output tokens are in).
       return { body: text.slice(0, text.indexOf('event: message_stop')), cut: 'end' };
+    case 'reset_after_stop_reason':
+      return { body: text.slice(0, text.indexOf('event: message_stop')), cut: 'reset' };
     case 'reset':
       return { body: firstHalf, cut: 'reset' };
     case 'stall':

@@ -71,6 +71,8 @@ export const SCENARIOS = [
   'json_tool',
   'stream_error',
   'truncated',
+  'no_message_stop',
+  'reset_after_stop_reason',
   'linger',
   'reset',
   'stall',
@@ -341,6 +343,23 @@ export function anthropicConformanceFake(): ConformanceFake {
         case 'hang':
           plan = streamPlan(textStreamHead(model, pieces(s.text)), 'stall');
           break;
+        case 'cut_after_terminal': {
+          const full = textStream(model, 'end_turn', pieces(s.text), {
+            input_tokens: s.usage.inputTokens,
+            cache_creation_input_tokens: 0,
+            cache_read_input_tokens: 0,
+            output: s.usage.outputTokens,
+          });
+          // Everything up to and including message_delta; message_stop never comes.
+          plan = streamPlan(full.slice(0, full.indexOf('event: message_stop')), s.cut === 'eof' ? 'end' : 'reset');
+          break;
+        }
+        case 'cut_before_terminal': {
+          const full = textStream(model, 'end_turn', pieces(s.text));
+          // All text and content_block_stop, but no message_delta: no stop reason arrived.
+          plan = streamPlan(full.slice(0, full.indexOf('event: message_delta')), s.cut === 'eof' ? 'end' : 'reset');
+          break;
+        }
       }
       return need().arrange({ ...plan, ...sizes });
     },

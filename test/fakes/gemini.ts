@@ -347,6 +347,19 @@ export function geminiConformancePlan(s: ConformanceScenario): Plan {
       return { status: 200, headers: STREAM_HEADERS, body: '' };
     case 'hang':
       return { status: 200, headers: STREAM_HEADERS, body: sseBody(geminiChunks.text([s.text, 'x']).slice(0, 1)), hang: true };
+    case 'cut_after_terminal': {
+      // Gemini has no closing marker: the last chunk (finishReason + final usageMetadata) is the
+      // terminal information, whole with its blank line; then the body ends, or is reset.
+      const chunks = geminiChunks.text(pieces(s.text));
+      chunks[chunks.length - 1]!['usageMetadata'] = usage(s.usage.inputTokens, s.usage.outputTokens);
+      const body = sseBody(chunks);
+      return { status: 200, headers: STREAM_HEADERS, body, ...(s.cut === 'reset' ? { resetAfterBytes: Buffer.byteLength(body) } : {}) };
+    }
+    case 'cut_before_terminal': {
+      // The chunks before the last one: text and prompt-only usage, no finishReason.
+      const body = sseBody(geminiChunks.text([...pieces(s.text), '']).slice(0, -1));
+      return { status: 200, headers: STREAM_HEADERS, body, ...(s.cut === 'reset' ? { resetAfterBytes: Buffer.byteLength(body) } : {}) };
+    }
   }
 }
 

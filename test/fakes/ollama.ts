@@ -214,6 +214,18 @@ export function ollamaConformancePlan(s: ConformanceScenario): Plan {
       return { status: 200, headers: NDJSON, body: '' };
     case 'hang':
       return streamPlan([ollamaLines.content(M, s.text)], { hang: true });
+    case 'cut_after_terminal': {
+      // The done line (done_reason, eval counts) is the terminal information. 'eof': it lacks
+      // its newline; 'reset': it is whole, and the connection is reset instead of ending.
+      const body = ndjson(ollamaLines.text(M, thirds(s.text), { input: s.usage.inputTokens, output: s.usage.outputTokens }));
+      return s.cut === 'eof'
+        ? { status: 200, headers: NDJSON, body: body.slice(0, -1) }
+        : { status: 200, headers: NDJSON, body, resetAfterBytes: Buffer.byteLength(body) };
+    }
+    case 'cut_before_terminal': {
+      const body = ndjson(thirds(s.text).map((p) => ollamaLines.content(M, p)));
+      return { status: 200, headers: NDJSON, body, ...(s.cut === 'reset' ? { resetAfterBytes: Buffer.byteLength(body) } : {}) };
+    }
   }
 }
 

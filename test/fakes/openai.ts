@@ -189,6 +189,27 @@ export class OpenAiFake implements ConformanceFake {
         return stream('');
       case 'hang':
         return stream(this.sse([role, ...pieces(s.text)], { done: false }), { hang: true });
+      case 'cut_after_terminal': {
+        // finish_reason and the usage chunk, then no [DONE]: the body ends or is reset.
+        const body = this.sse(
+          [
+            role,
+            ...pieces(s.text),
+            this.chunk({ delta: {}, finish_reason: 'stop' }),
+            this.usageChunk({
+              prompt_tokens: s.usage.inputTokens,
+              completion_tokens: s.usage.outputTokens,
+              total_tokens: s.usage.inputTokens + s.usage.outputTokens,
+            }),
+          ],
+          { done: false },
+        );
+        return stream(body, s.cut === 'reset' ? { resetAfterBytes: Buffer.byteLength(body) } : {});
+      }
+      case 'cut_before_terminal': {
+        const body = this.sse([role, ...pieces(s.text)], { done: false });
+        return stream(body, s.cut === 'reset' ? { resetAfterBytes: Buffer.byteLength(body) } : {});
+      }
     }
   }
 

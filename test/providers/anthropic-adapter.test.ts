@@ -102,15 +102,29 @@ describe('anthropic adapter over HTTP', () => {
     expect((await failure(collect(chatEvents(adapter, chatCall(model))))).kind).toBe('overloaded');
   });
 
-  it('a stream cut after message_delta (no message_stop) is interrupted, not finished', async () => {
+  it('a stream cut before message_delta is interrupted, not finished', async () => {
     const { events, error } = await settle(chatEvents(adapter, chatCall('truncated')));
     expect((error as UpstreamError).kind).toBe('stream_interrupted');
     expect(events.some((e) => e.type === 'finish' || e.type === 'usage')).toBe(false);
     expect((await failure(collect(chatEvents(adapter, chatCall('reset'))))).kind).toBe('stream_interrupted');
   });
 
+  it('a stream cut after message_delta (no message_stop: EOF or reset) finishes with its stop reason and usage', async () => {
+    for (const scenario of ['no_message_stop', 'reset_after_stop_reason']) {
+      const { events, error } = await settle(chatEvents(adapter, chatCall(scenario)));
+      expect(error).toBeUndefined();
+      expect(events.slice(-2)).toEqual([
+        { type: 'usage', usage: { inputTokens: 20, outputTokens: 9, cachedInputTokens: 3, reasoningTokens: 0 } },
+        { type: 'finish', reason: 'stop' },
+      ]);
+    }
+  });
+
   it('reads the body to its end before finish, so the socket is reused even if the caller stops at finish', async () => {
     await collect(chatEvents(adapter, chatCall('text')));
+    // The pool may open a second socket while the first call's is being handed back; from
+    // then on, calls that stop at finish must not add any.
+    for await (const e of chatEvents(adapter, chatCall('text'))) if (e.type === 'finish') break;
     const before = fake.connections;
     for (let i = 0; i < 3; i++) {
       for await (const e of chatEvents(adapter, chatCall('text'))) if (e.type === 'finish') break;

@@ -17,7 +17,7 @@ async function decode(text: string, opts: { chunk?: number; seed?: number; crlf?
   const events: ChatEvent[] = [];
   const chunks = splitBody(text, { chunk: opts.chunk ?? 0, seed: opts.seed ?? 1, crlf: opts.crlf ?? false });
   for await (const m of sseMessages(iterate(chunks))) events.push(...decoder.push(m));
-  decoder.end();
+  events.push(...decoder.end());
   return events;
 }
 
@@ -73,9 +73,25 @@ describe('anthropic stream decoding: recorded fixtures', () => {
     }
   });
 
-  it('the fixture exactly as stored (no final blank line) reads as cut short', async () => {
-    const stored = fixtureStream('basic_response').replace(/\n\n$/, '');
-    expect((await failure(stored)).kind).toBe('stream_interrupted');
+  it('the fixture as stored: message_stop lacks its blank line, so it is dropped, and message_delta finishes', async () => {
+    const stored = fixtureStream('basic_response');
+    expect(stored.endsWith('{"type":"message_stop"}')).toBe(true);
+    const events: string[] = [];
+    for await (const m of sseMessages(iterate([Buffer.from(stored)]))) events.push(m.event ?? '');
+    expect(events.at(-1)).toBe('message_delta');
+    expect(await decode(stored)).toEqual(BASIC);
+    // With the blank line restored, message_stop itself finishes: the same events.
+    expect(await decode(`${stored}\n\n`)).toEqual(BASIC);
+  });
+
+  it('message_delta with a stop reason is the terminal information; without it the stream was cut', async () => {
+    const full = fixtureStream('basic_response');
+    const afterDelta = full.slice(0, full.indexOf('event: message_stop'));
+    expect(await decode(afterDelta)).toEqual(BASIC);
+    expect((await failure(full.slice(0, full.indexOf('event: message_delta')))).kind).toBe('stream_interrupted');
+    // A message_delta without a stop reason (usage only) is not terminal.
+    const noStop = afterDelta.replace('"stop_reason":"end_turn"', '"stop_reason":null');
+    expect((await failure(noStop)).kind).toBe('stream_interrupted');
   });
 });
 
@@ -144,7 +160,7 @@ describe('anthropic stream decoding: generated streams', () => {
     expect(err.message).toBe('Overloaded');
   });
 
-  it('malformed JSON, EOF without message_stop and an empty body → stream_interrupted', async () => {
+  it('malformed JSON, EOF before message_delta and an empty body → stream_interrupted', async () => {
     for (const s of ['malformed', 'truncated', 'empty']) {
       expect((await failure(streamFor(s, 'm')!.body)).kind).toBe('stream_interrupted');
     }

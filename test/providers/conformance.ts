@@ -28,6 +28,16 @@
 //   empty         200 with an empty body → UpstreamError('stream_interrupted').
 //   hang          some text then silence: aborting the call's signal throws the signal's reason
 //                 and the fake sees the socket close promptly.
+//   cut_after_terminal   the stream's terminal information arrived (Anthropic message_delta
+//                 with its stop reason, OpenAI finish_reason + usage chunk, Gemini the chunk
+//                 with finishReason + usageMetadata, Ollama the done line with done_reason and
+//                 the eval counts), then the closing part never did: `cut: 'eof'` the body
+//                 ends cleanly before it (no message_stop, no [DONE]; Gemini, which has no
+//                 closing marker, ends as usual; Ollama's done line lacks its newline),
+//                 `cut: 'reset'` the connection is reset instead of the body ending →
+//                 the text, that finish ('stop') and the reported usage, no error.
+//   cut_before_terminal  some text, then the body ends ('eof') or the connection is reset
+//                 ('reset') before any terminal information → stream_interrupted, no finish.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatEvents } from '../../src/providers/batches.js';
 import { UpstreamError } from '../../src/providers/errors.js';
@@ -43,7 +53,9 @@ export type ConformanceScenario =
   | { type: 'slow_headers'; delayMs: number }
   | { type: 'malformed' }
   | { type: 'empty' }
-  | { type: 'hang'; text: string };
+  | { type: 'hang'; text: string }
+  | { type: 'cut_after_terminal'; text: string; usage: { inputTokens: number; outputTokens: number }; cut: 'eof' | 'reset' }
+  | { type: 'cut_before_terminal'; text: string; cut: 'eof' | 'reset' };
 
 export interface ConformanceFake {
   /** Starts the server; resolves to the base URL the adapter is built with. */
@@ -216,6 +228,33 @@ export function runConformance(target: ConformanceTarget): void {
       const model = target.fake.arrange({ type: 'empty' });
       await expectUpstreamError(collect(chatEvents(adapter(), chatCall(model))), 'stream_interrupted');
     });
+
+    // Issue 12 §9: terminal states read as the official SDKs read them. The closing marker
+    // carries nothing the caller needs once the finish reason and usage are in.
+    for (const cut of ['eof', 'reset'] as const) {
+      it(`terminal information, then the closing part cut (${cut}) → that finish and the reported usage`, async () => {
+        const model = target.fake.arrange(
+          { type: 'cut_after_terminal', text: TEXT, usage: { inputTokens: 13, outputTokens: 8 }, cut },
+          { chunkSizes: [5, 1, 9] },
+        );
+        const { events, error } = await settle(chatEvents(adapter(), chatCall(model)));
+        expect(error).toBeUndefined();
+        expect(textOf(events)).toBe(TEXT);
+        expectWellOrdered(events);
+        const usage = events.find((e) => e.type === 'usage') as { usage: Usage } | undefined;
+        expect(usage?.usage.inputTokens).toBe(13);
+        expect(usage?.usage.outputTokens).toBe(8);
+        expect(events.at(-1)).toEqual({ type: 'finish', reason: 'stop' });
+      });
+
+      it(`cut (${cut}) before any terminal information → stream_interrupted`, async () => {
+        const model = target.fake.arrange({ type: 'cut_before_terminal', text: TEXT, cut }, { chunkSizes: [5, 1, 9] });
+        const { events, error } = await settle(chatEvents(adapter(), chatCall(model)));
+        expect(error).toBeInstanceOf(UpstreamError);
+        expect((error as UpstreamError).kind).toBe('stream_interrupted');
+        expect(events.some((e) => e.type === 'finish' || e.type === 'usage')).toBe(false);
+      });
+    }
 
     it('abort closes the upstream socket promptly', async () => {
       const model = target.fake.arrange({ type: 'hang', text: 'thinking' });

@@ -2,8 +2,8 @@
 // Default base URL https://api.anthropic.com; a base URL with a path prefix keeps it
 // (http.ts appends). Auth is `x-api-key`; `anthropic-version` is pinned to 2023-06-01.
 import { UpstreamError } from '../errors.js';
-import { isContent } from '../batches.js';
-import { sseBatches } from '../framing/sse.js';
+import { isContent, nextUnlessCut } from '../batches.js';
+import { sseBatches, type SseMessage } from '../framing/sse.js';
 import { classifyHttpError, upstreamRequest, type UpstreamResponse } from '../http.js';
 import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderAdapter, ProviderEndpoint } from '../types.js';
 import { AnthropicStreamDecoder, errorKind } from './stream.js';
@@ -39,8 +39,10 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint): ProviderAdap
     let contentSent = false;
     // The batch being built from one network read; flushed before every wait.
     let out: ChatEvent[] = [];
+    // A body that breaks off after the stop reason arrived ends the loop like EOF does.
+    const next = (): Promise<IteratorResult<SseMessage[]>> => nextUnlessCut(batches, () => decoder.terminal, call.signal);
     try {
-      for (let r = await batches.next(); !r.done; r = await batches.next()) {
+      for (let r = await next(); !r.done; r = await next()) {
         for (const msg of r.value) {
           const events = decoder.push(msg);
           if (decoder.done) {
@@ -71,7 +73,8 @@ export function createAnthropicAdapter(endpoint: ProviderEndpoint): ProviderAdap
           yield read;
         }
       }
-      decoder.end();
+      // No message_stop: the finish from message_delta, or stream_interrupted without one.
+      yield decoder.end();
     } catch (err) {
       // What was decoded before the failure is the caller's (it may commit the call).
       if (out.length > 0) {

@@ -4,7 +4,10 @@
 //
 // Dispatch is by the SSE `event:` name, as the official SDKs do: unnamed and unknown events
 // are ignored (the API may add event types). Usage and finish are emitted at `message_stop`,
-// the only proof the stream is complete; EOF before it is `stream_interrupted`.
+// or, when the body ends without it, from a `message_delta` that carried a stop reason: that
+// event is the message's terminal information (stop reason and final output tokens), and the
+// official SDK's MessageStream likewise builds a complete message from it without needing
+// `message_stop`. A body that ends before any stop reason is `stream_interrupted`.
 import { UpstreamError, type UpstreamErrorKind } from '../errors.js';
 import type { SseMessage } from '../framing/sse.js';
 import type { ChatEvent, FinishReason, Usage } from '../types.js';
@@ -88,6 +91,11 @@ export class AnthropicStreamDecoder {
     return this.finished;
   }
 
+  /** A `message_delta` has carried the stop reason: only `message_stop` may still be missing. */
+  get terminal(): boolean {
+    return this.stop !== undefined && this.stop !== null;
+  }
+
   push(msg: SseMessage): ChatEvent[] {
     if (this.finished || msg.event === undefined || !KNOWN.has(msg.event)) return [];
     let ev: StreamEvent;
@@ -127,27 +135,34 @@ export class AnthropicStreamDecoder {
         this.addUsage(md.usage); // cumulative counts: the latest wins
         return [];
       }
-      case 'message_stop': {
-        this.finished = true;
-        let reason = finishReason(this.stop);
-        if (reason === 'tool_calls' && this.jsonBlock !== undefined && this.toolIndex.size === 0) reason = 'stop';
-        return [
-          { type: 'usage', usage: this.domainUsage() },
-          { type: 'finish', reason },
-        ];
-      }
+      case 'message_stop':
+        return this.close();
       default:
         return [];
     }
   }
 
-  /** Call at end of body: a stream that never reached message_stop was cut. */
-  end(): void {
-    if (!this.finished) {
-      throw new UpstreamError('stream_interrupted', `${this.provider}: stream ended before message_stop`, {
-        provider: this.provider,
-      });
-    }
+  /**
+   * Call at end of body (or when it broke off): the closing usage and finish when the stop
+   * reason arrived but `message_stop` did not, nothing after `message_stop`; without a stop
+   * reason the stream was cut.
+   */
+  end(): ChatEvent[] {
+    if (this.finished) return [];
+    if (this.terminal) return this.close();
+    throw new UpstreamError('stream_interrupted', `${this.provider}: stream ended before message_delta carried a stop reason`, {
+      provider: this.provider,
+    });
+  }
+
+  private close(): ChatEvent[] {
+    this.finished = true;
+    let reason = finishReason(this.stop);
+    if (reason === 'tool_calls' && this.jsonBlock !== undefined && this.toolIndex.size === 0) reason = 'stop';
+    return [
+      { type: 'usage', usage: this.domainUsage() },
+      { type: 'finish', reason },
+    ];
   }
 
   private blockStart(ev: Extract<StreamEvent, { type: 'content_block_start' }>): ChatEvent[] {

@@ -2,8 +2,8 @@
 // never in the URL: URLs end up in logs and traces. Base URL default
 // https://generativelanguage.googleapis.com; this adapter appends /v1beta/….
 import { UpstreamError } from '../errors.js';
-import { isContent } from '../batches.js';
-import { sseBatches } from '../framing/sse.js';
+import { isContent, nextUnlessCut } from '../batches.js';
+import { sseBatches, type SseMessage } from '../framing/sse.js';
 import { Utf8StreamDecoder } from '../framing/utf8.js';
 import { upstreamRequest, type UpstreamResponse } from '../http.js';
 import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, ProviderAdapter, ProviderEndpoint } from '../types.js';
@@ -41,9 +41,13 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint): ProviderAdapter
     let contentSent = false;
     // The batch being built from one network read; flushed before every wait.
     let out: ChatEvent[] = [];
+    const batches = sseBatches(tail.body());
+    // Gemini has no closing marker: a body that breaks off after the chunk with the
+    // finishReason has lost nothing, so it ends the loop like EOF does.
+    const next = (): Promise<IteratorResult<SseMessage[]>> => nextUnlessCut(batches, () => decoder.terminal, call.signal);
     try {
-      for await (const batch of sseBatches(tail.body())) {
-        for (const msg of batch) {
+      for (let r = await next(); !r.done; r = await next()) {
+        for (const msg of r.value) {
           let chunk: GeminiGenerateResponse;
           try {
             chunk = JSON.parse(msg.data) as GeminiGenerateResponse;
@@ -82,6 +86,8 @@ export function createGeminiAdapter(endpoint: ProviderEndpoint): ProviderAdapter
         yield before;
       }
       throw err;
+    } finally {
+      await batches.return(undefined);
     }
   }
 

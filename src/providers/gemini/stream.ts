@@ -27,6 +27,11 @@ export class GeminiStreamDecoder {
 
   constructor(private readonly provider: string) {}
 
+  /** A finishReason has arrived (Gemini's last chunk carries it with the final usage). */
+  get terminal(): boolean {
+    return this.finishReason !== undefined;
+  }
+
   push(chunk: GeminiGenerateResponse): ChatEvent[] {
     if (chunk.error) throw statusError(chunk.error, chunk.error.code ?? 500, {}, this.provider);
     // Each chunk carries usage; the last one is authoritative (intermediate ones hold only the

@@ -2,7 +2,7 @@
 // OpenRouter all run through createOpenAiFamilyAdapter with their dialect row (presets.ts).
 // Paths are appended to the base URL, which includes the version (https://api.openai.com/v1
 // → /chat/completions, /embeddings, /models).
-import { drain } from '../batches.js';
+import { drain, nextUnlessCut } from '../batches.js';
 import { sseBatches, type SseMessage } from '../framing/sse.js';
 import { classifyHttpError, upstreamRequest, type UpstreamResponse } from '../http.js';
 import { UpstreamError } from '../errors.js';
@@ -98,10 +98,12 @@ export function createOpenAiFamilyAdapter(endpoint: ProviderEndpoint, dialect: O
     let contentSent = false;
     // The batch being built from one network read; flushed before every wait for the next.
     let out: ChatEvent[] = [];
+    // A body that breaks off after finish_reason ends the loop like EOF does.
+    const next = (): Promise<IteratorResult<SseMessage[]>> => nextUnlessCut(batches, () => decoder.terminal, call.signal);
     try {
       // Iterated by hand: `break` in a for-await would close the body, and after [DONE] we
       // want it read to its end instead, so the keep-alive socket goes back to the pool.
-      for (let r = await batches.next(); !r.done; r = await batches.next()) {
+      for (let r = await next(); !r.done; r = await next()) {
         for (const msg of r.value) {
           if (msg.data.startsWith('[DONE]')) {
             sawDone = true;

@@ -1,7 +1,9 @@
 // Turns the family's SSE chunks into ChatEvents in the order types.ts promises: deltas and
 // tool-call fragments as they come, then one usage, then one finish. finish_reason usually
 // arrives before the usage chunk, and vLLM can report usage on every chunk, so both are held
-// until the stream ends ([DONE] or body end) and emitted last.
+// until the stream ends ([DONE] or body end) and emitted last. [DONE] is not required: once
+// finish_reason has come, a body that ends (or breaks off) without it still finishes, as the
+// official SDK's stream helper completes a message without it.
 import { UpstreamError } from '../errors.js';
 import type { ChatEvent, FinishReason, Usage } from '../types.js';
 import { extractError, toFinishReason, toUsage } from './map.js';
@@ -15,6 +17,11 @@ export class OpenAiStreamDecoder {
   readonly #started = new Set<number>();
 
   constructor(private readonly provider: string) {}
+
+  /** finish_reason has arrived: what may still be missing is the usage chunk and [DONE]. */
+  get terminal(): boolean {
+    return this.#finish !== undefined;
+  }
 
   /**
    * Events for one parsed `data:` payload, appended to `out` (a batch being built) and
