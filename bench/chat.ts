@@ -28,6 +28,7 @@ import { sseMessages } from '../src/providers/framing/sse.js';
 import { percentile, unaryLoad } from './lib/grpc-load.js';
 import { benchDb } from './lib/bench-db.js';
 import { compileForBench, ROOT } from './lib/compile.js';
+import { memory, scaling, type MemoryFigures, type ScaleRow } from './lib/chat-phases.js';
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -39,6 +40,14 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // per-request CPU here was still 2× its steady state (the direct client, with far less code,
 // is warm sooner). A server runs for hours; the bench measures that state.
 const WARM_MS = Number(process.env.BENCH_WARM_MS ?? 10_000);
+// The scaling phase: Switchyard against the floor at each of these concurrencies.
+const SCALE = (process.env.BENCH_SCALE ?? '8,32,128').split(',').filter(Boolean).map(Number);
+const SCALE_ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? 3);
+const SCALE_MS = Number(process.env.BENCH_SCALE_MS ?? 3000);
+// The memory phase: this many streams held open at once by an upstream sending an event every
+// MEM_PACE_MS (0 streams: skipped).
+const MEM_STREAMS = Number(process.env.BENCH_MEM_STREAMS ?? 1000);
+const MEM_PACE_MS = Number(process.env.BENCH_MEM_PACE_MS ?? 20);
 const PORTKEY_VERSION = '1.15.2';
 const KEY = 'bench-key';
 
@@ -342,9 +351,37 @@ async function main(): Promise<void> {
       const p50 = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
       streamHops.push({ total: p50(seq.map((x) => x.totalMs)), ttft: p50(seq.map((x) => x.ttftMs)) });
     }
+    const scale: ScaleRow[] = await scaling(syClient.run, floorClient.run, SCALE, SCALE_ROUNDS, SCALE_MS);
     syClient.close();
     floorClient.close();
     streamEchoClient.close();
+
+    // Memory: a Switchyard of its own in front of a slow upstream, so many streams stay open.
+    let mem: MemoryFigures[] = [];
+    if (MEM_STREAMS > 0) {
+      const slow = await spawnReady(
+        process.execPath,
+        serverArgs('lib/fake-openai-stream', String(TOKENS), String(MEM_PACE_MS)),
+        {},
+        /URL (\S+)/,
+      );
+      children.push(slow.child);
+      const memSy = await spawnReady(
+        process.execPath,
+        serverArgs('chat-server'),
+        { BENCH_UPSTREAM: slow.match[1]!, OPENAI_KEY: 'sk-bench', BENCH_KEY: KEY, BENCH_DATABASE_URL: db.url ?? '' },
+        /PORT (\d+)/,
+      );
+      children.push(memSy.child);
+      const memClient = switchyardClient(`127.0.0.1:${memSy.match[1]}`);
+      await load(memClient.run, 8, 2000); // warm: JIT, pools, the database connections
+      // Two waves: "after" of the second equal to the first's means nothing accumulates.
+      mem = [
+        await memory(memSy.child.pid!, memClient.run, MEM_STREAMS, 3000),
+        await memory(memSy.child.pid!, memClient.run, MEM_STREAMS, 3000),
+      ];
+      memClient.close();
+    }
     const streamHop = { total: Math.min(...streamHops.map((h) => h.total)), ttft: Math.min(...streamHops.map((h) => h.ttft)) };
     const best = (name: string) => (rounds.get(name) ? bestOf(rounds.get(name)!) : undefined);
     const rows = [best('direct')!, best('switchyard')!, ...(portkeyUrl ? [best('portkey')!] : [])];
@@ -374,6 +411,16 @@ async function main(): Promise<void> {
     console.log(
       `bare grpc-js streaming echo of Switchyard's ${replies.length} messages p50: ${streamHop.total.toFixed(3)} ms (first delta ${streamHop.ttft.toFixed(3)} ms); with that as the hop, switchyard adds ${addedStream.toFixed(3)} ms (first token ${addedStreamTtft.toFixed(3)} ms)`,
     );
+    for (const r of scale) {
+      console.log(
+        `concurrency ${String(r.concurrency).padStart(4)}: switchyard ${r.switchyardRps} req/s, floor ${r.floorRps} req/s, ratio ${r.ratio.toFixed(2)} (target ≥ 0.70)`,
+      );
+    }
+    mem.forEach((m, i) =>
+      console.log(
+        `memory wave ${i + 1}: ${m.streams} concurrent streams (${m.completed} completed), RSS before ${m.before_mb} MB, peak ${m.peak_mb} MB, after ${m.after_mb} MB (target peak ≤ 200 MB, no growth)`,
+      ),
+    );
     if (pk)
       console.log(
         `switchyard / portkey: throughput ${(s.rps / pk.rps).toFixed(2)}× (target ≥ 5×), ttft p50 ${(pk.ttftP50 / s.ttftP50).toFixed(2)}× faster`,
@@ -402,6 +449,8 @@ async function main(): Promise<void> {
         added_vs_stream_hop_p50_ms: Number(addedStream.toFixed(3)),
         added_ttft_vs_stream_hop_p50_ms: Number(addedStreamTtft.toFixed(3)),
         ratio_vs_portkey: pk ? Number((s.rps / pk.rps).toFixed(2)) : null,
+        scaling: scale.map((r) => ({ concurrency: r.concurrency, switchyard_rps: r.switchyardRps, floor_rps: r.floorRps, ratio: r.ratio })),
+        memory: mem,
       }),
     );
   } finally {

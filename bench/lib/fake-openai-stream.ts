@@ -15,13 +15,31 @@ export function sseBody(tokens: number): Buffer {
   return Buffer.from(out);
 }
 
-export async function startFakeOpenAi(tokens: number): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * `paceMs` > 0: a slow upstream instead, one SSE event every paceMs (a model generating), so
+ * that many streams stay open at once (the memory phase of bench:chat).
+ */
+export async function startFakeOpenAi(tokens: number, paceMs = 0): Promise<{ url: string; close(): Promise<void> }> {
   const body = sseBody(tokens);
+  const events = body.toString().split(/(?<=\n\n)/);
   const server: Server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'content-length': body.length });
-      res.end(body);
+      if (paceMs <= 0) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'content-length': body.length });
+        res.end(body);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let i = 0;
+      const timer = setInterval(() => {
+        if (i < events.length) res.write(events[i++]!);
+        if (i >= events.length) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, paceMs);
+      res.on('close', () => clearInterval(timer));
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -37,6 +55,6 @@ export async function startFakeOpenAi(tokens: number): Promise<{ url: string; cl
 }
 
 if (/fake-openai-stream\.[jt]s$/.test(process.argv[1] ?? '')) {
-  const { url } = await startFakeOpenAi(Number(process.argv[2] ?? 200));
+  const { url } = await startFakeOpenAi(Number(process.argv[2] ?? 200), Number(process.argv[3] ?? 0));
   process.stdout.write(`URL ${url}\n`);
 }

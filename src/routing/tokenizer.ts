@@ -1,24 +1,23 @@
-// Input-token estimates with OpenAI's own tokenizers (js-tiktoken), for the models that use
+// Input-token estimates with OpenAI's own tokenizers (gpt-tokenizer), for the models that use
 // them; every other model keeps the documented heuristic of estimate.ts. Only estimates depend
 // on this (context-window checks, worst-case budget reservations, cheapest ordering): the
 // ledger always records the upstream's reported usage.
 //
-// Cost, measured on this machine (2 shared vCPUs, Node 20): building the o200k_base encoder
-// takes ~0.55 s and ~150 MB RSS, cl100k_base ~0.25 s and ~30 MB more. So an encoder is built
-// once per process: o200k_base at start-up when an OpenAI-family provider is configured
-// (preloadTokenizers, before the listeners open), anything else in the background on first
-// need (warm), with the heuristic answering until it is ready. The estimate names what was
-// used ("o200k_base", "chars/4"), so a client can tell.
+// Building an encoder takes a noticeable fraction of a second and tens of MB (figures in
+// docs/benchmarks.md). So an encoder is built once per process: o200k_base at start-up when an
+// OpenAI-family provider is configured (preloadTokenizers, before the listeners open),
+// anything else in the background on first need (warm), with the heuristic answering until it
+// is ready. The estimate names what was used ("o200k_base", "chars/4"), so a client can tell.
 //
-// Speed guards. js-tiktoken's byte-pair merge is cubic in the length of one pre-token: a
-// 20,000-letter run with no space took close to a minute, which any caller could send. Pre-tokens
-// longer than MAX_PIECE characters are therefore encoded in MAX_PIECE slices (a slice boundary
-// can only stop a merge, so the count can only grow: the estimate errs on the side of
-// reserving more). Exact counting stops after EXACT_CHAR_BUDGET characters per request (a bounded
-// share of a call's time); the rest is extrapolated at the rate measured on the counted part (never below
-// the heuristic's 1 token per 4 characters) plus EXTRAPOLATION_MARGIN, and the tokenizer
-// name says so ("o200k_base+extrapolated").
-import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
+// Speed guards. Byte-pair merging is quadratic or worse in the length of one pre-token (a
+// 20,000-letter run with no space took close to a minute with js-tiktoken, still most of a
+// second with gpt-tokenizer), and any caller could send one. Pre-tokens longer than MAX_PIECE
+// characters are therefore counted in MAX_PIECE slices (a slice boundary can only stop a
+// merge, so the count can only grow: the estimate errs on the side of reserving more). Exact
+// counting stops after EXACT_CHAR_BUDGET characters per request (a bounded share of a call's
+// time); the rest is extrapolated at the rate measured on the counted part (never below the
+// heuristic's 1 token per 4 characters) plus EXTRAPOLATION_MARGIN, and the tokenizer name
+// says so ("o200k_base+extrapolated").
 import type { ModelEntry } from '../catalog/types.js';
 import { estimateInputTokens, estimateTextTokens, HEURISTIC_TOKENIZER, TOKENS_PER_IMAGE, type EstimableMessage } from './estimate.js';
 import type { RoutingSnapshot } from './planner.js';
@@ -54,28 +53,29 @@ export function encodingFor(model: Pick<ModelEntry, 'vendor' | 'upstreamModel'> 
   return undefined;
 }
 
+/**
+ * The pre-tokenizer patterns of OpenAI's encodings (tiktoken's published pat_str, with the
+ * contraction group spelled out for JavaScript): text is split with them first, so that the
+ * byte-pair merge below only ever sees one pre-token, at most MAX_PIECE characters of it.
+ */
+const CONTRACTION = String.raw`'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE])`;
+const SPLIT: Record<EncodingName, string> = {
+  o200k_base: String.raw`[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?:${CONTRACTION})?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?:${CONTRACTION})?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
+  cl100k_base: String.raw`${CONTRACTION}|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
+};
+
 /** One encoder plus a memo of pre-token counts (prose repeats its words; lookups are cheap). */
 export class TokenCounter {
-  readonly #enc: Tiktoken;
   readonly #split: RegExp;
   readonly #memo = new Map<string, number>();
-  /** The encoder's byte-sequence → rank table (js-tiktoken keeps it as "b1,b2,..." keys). */
-  readonly #ranks: Map<string, number> | undefined;
-  readonly #utf8 = new TextEncoder();
   static readonly MEMO_LIMIT = 200_000;
 
+  /** `countTokens`: the encoding's own count of ordinary text (special tokens as plain text). */
   constructor(
     readonly name: EncodingName,
-    ranks: TiktokenBPE,
+    private readonly countTokens: (text: string) => number,
   ) {
-    this.#enc = new Tiktoken(ranks);
-    this.#split = new RegExp(ranks.pat_str, 'gu');
-    // encode() compiles two regular expressions per call, which dominated the cost of a
-    // word not seen before; the merge below runs on the encoder's own table instead (the same
-    // rule: merge the lowest-ranked adjacent pair, leftmost first). js-tiktoken 1.0.21 keeps
-    // the table in `rankMap`; without it, encode() is used.
-    const table = (this.#enc as unknown as { rankMap?: unknown }).rankMap;
-    this.#ranks = table instanceof Map ? (table as Map<string, number>) : undefined;
+    this.#split = new RegExp(SPLIT[name], 'gu');
   }
 
   /** Tokens of `text` as ordinary text (special-token strings are counted as plain text, as the APIs do). */
@@ -87,29 +87,6 @@ export class TokenCounter {
     return n;
   }
 
-  /** Tokens of one pre-token's bytes: js-tiktoken's bytePairMerge, counting only. */
-  #merge(bytes: Uint8Array): number {
-    const ranks = this.#ranks!;
-    const key = (a: number, b: number) => bytes.subarray(a, b).join(',');
-    if (ranks.has(key(0, bytes.length))) return 1;
-    // bounds[k] is where part k starts; the last entry is the end.
-    const bounds = Array.from({ length: bytes.length + 1 }, (_, k) => k);
-    while (bounds.length > 2) {
-      let best = -1;
-      let bestRank = Infinity;
-      for (let k = 0; k < bounds.length - 2; k++) {
-        const r = ranks.get(key(bounds[k]!, bounds[k + 2]!));
-        if (r !== undefined && r < bestRank) {
-          bestRank = r;
-          best = k;
-        }
-      }
-      if (best < 0) break;
-      bounds.splice(best + 1, 1);
-    }
-    return bounds.length - 1;
-  }
-
   #piece(p: string): number {
     let n = this.#memo.get(p);
     if (n !== undefined) return n;
@@ -118,7 +95,7 @@ export class TokenCounter {
       let j = Math.min(i + MAX_PIECE, p.length);
       // Never split a surrogate pair.
       if (j < p.length && (p.charCodeAt(j - 1) & 0xfc00) === 0xd800) j--;
-      n += this.#ranks ? this.#merge(this.#utf8.encode(p.slice(i, j))) : this.#enc.encode(p.slice(i, j), [], []).length;
+      n += this.countTokens(p.slice(i, j));
       i = j;
     }
     if (this.#memo.size >= TokenCounter.MEMO_LIMIT) this.#memo.clear();
@@ -132,11 +109,18 @@ const ready = new Map<EncodingName, TokenCounter>();
 const loading = new Map<EncodingName, Promise<TokenCounter>>();
 const scheduled = new Set<EncodingName>();
 
-async function ranksOf(name: EncodingName): Promise<TiktokenBPE> {
-  // Only the rank file needed is imported (each is 1-2.3 MB of JS).
-  return name === 'o200k_base'
-    ? (await import('js-tiktoken/ranks/o200k_base')).default
-    : (await import('js-tiktoken/ranks/cl100k_base')).default;
+/**
+ * gpt-tokenizer rather than js-tiktoken: the same counts (test/unit/tokenizer.test.ts checks
+ * them against js-tiktoken), from a rank table held far more compactly (js-tiktoken keeps a Map
+ * keyed by comma-joined byte strings; its o200k table alone was most of an idle replica's
+ * heap) and merged faster. Only the encoding needed is imported.
+ */
+async function counterOf(name: EncodingName): Promise<(text: string) => number> {
+  const enc =
+    name === 'o200k_base' ? await import('gpt-tokenizer/encoding/o200k_base') : await import('gpt-tokenizer/encoding/cl100k_base');
+  // The encoder's merge cache would hold every pre-token ever seen; ours (the memo) is bounded.
+  enc.setMergeCacheSize(0);
+  return (text) => enc.countTokens(text);
 }
 
 /** Builds the encoder once; concurrent callers share the one build. */
@@ -145,8 +129,8 @@ export function loadTokenizer(name: EncodingName): Promise<TokenCounter> {
   if (done) return Promise.resolve(done);
   let p = loading.get(name);
   if (!p) {
-    p = ranksOf(name).then((ranks) => {
-      const c = new TokenCounter(name, ranks);
+    p = counterOf(name).then((count) => {
+      const c = new TokenCounter(name, count);
       ready.set(name, c);
       return c;
     });
