@@ -5,7 +5,7 @@
 //   - "byte echo": grpc-js with identity serialisers answering fixed bytes, the transport floor.
 // Each server runs in its own child process; one client drives all three, in interleaved
 // rounds so machine noise hits them alike. Ends with one JSON line of the figures.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // replica has far more code per request than the baselines (see bench/chat.ts).
 const WARM_MS = Number(process.env.BENCH_WARM_MS ?? 8000);
 const PATH = '/switchyard.v1.RouterService/Route';
+// The independent load generator: h2load (Debian's nghttp2-client) against Switchyard and the
+// byte echo, `-c H2LOAD_CONNECTIONS -m H2LOAD_STREAMS`, H2LOAD_SECONDS a round.
+const H2LOAD_CONNECTIONS = Number(process.env.BENCH_H2LOAD_C ?? 20);
+const H2LOAD_STREAMS = Number(process.env.BENCH_H2LOAD_M ?? 10);
+const H2LOAD_SECONDS = Number(process.env.BENCH_H2LOAD_SECONDS ?? 5);
 const KEY = 'bench-tenant-key';
 
 const configDir = mkdtempSync(join(tmpdir(), 'sy-bench-'));
@@ -89,6 +94,28 @@ function row(name: string, r: LoadResult): string {
 
 const best = (rs: LoadResult[]) => rs.reduce((a, b) => (b.rps > a.rps ? b : a));
 
+/** h2load's throughput (req/s) for one gRPC method; every answer must be a 200. */
+function h2load(address: string, body: string, headers: Record<string, string>, seconds: number): number {
+  const args = ['-c', String(H2LOAD_CONNECTIONS), '-m', String(H2LOAD_STREAMS), '-D', String(seconds), '-d', body];
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
+  const out = execFileSync('h2load', [...args, `http://${address}${PATH}`], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const rps = /finished in [^,]+, ([\d.]+) req\/s/.exec(out);
+  const status = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(out);
+  if (!rps || !status) throw new Error(`h2load output not understood:\n${out}`);
+  if (Number(status[3]) + Number(status[4]) > 0) throw new Error(`h2load saw non-2xx answers:\n${out}`);
+  return Number(rps[1]);
+}
+
+/** Whether h2load is installed (`apt-get install nghttp2-client`); its row says so if not. */
+function hasH2load(): boolean {
+  try {
+    execFileSync('h2load', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   const db = await benchDb();
   const sy = await spawnServer('switchyard', {
@@ -129,12 +156,38 @@ async function main(): Promise<void> {
     console.log(row('switchyard·1', s1));
     console.log(row('bare·1', b1));
     console.log(row('echo·1', e1));
+    // h2load: the same Route body framed as gRPC (flag byte, big-endian length), no client of ours.
+    let h2: { switchyard: number; echo: number; ratio: number } | undefined;
+    if (hasH2load()) {
+      const body = join(configDir, 'route.grpc');
+      const frame = Buffer.alloc(5 + request.length);
+      frame.writeUInt32BE(request.length, 1);
+      request.copy(frame, 5);
+      writeFileSync(body, frame);
+      const headers = { 'content-type': 'application/grpc', te: 'trailers', authorization: `Bearer ${KEY}` };
+      h2load(sy.address, body, headers, 2); // warm: h2load's own connections
+      h2load(echo.address, body, headers, 2);
+      const hs: number[] = [];
+      const he: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        hs.push(h2load(sy.address, body, headers, H2LOAD_SECONDS));
+        he.push(h2load(echo.address, body, headers, H2LOAD_SECONDS));
+      }
+      const sw = Math.max(...hs);
+      const ec = Math.max(...he);
+      h2 = { switchyard: Math.round(sw), echo: Math.round(ec), ratio: Number((sw / ec).toFixed(3)) };
+    }
     const ratio = s.rps / b.rps;
     console.log(`throughput switchyard / bare grpc-js: ${(ratio * 100).toFixed(1)}% (target ≥ 70%)`);
     console.log(`throughput switchyard / byte echo:    ${((s.rps / e.rps) * 100).toFixed(1)}%`);
     console.log(
       `added p50 at concurrency 1 vs bare grpc-js: ${(s1.p50Ms - b1.p50Ms).toFixed(3)} ms; vs byte echo: ${(s1.p50Ms - e1.p50Ms).toFixed(3)} ms`,
     );
+    if (h2) {
+      console.log(
+        `h2load -c ${H2LOAD_CONNECTIONS} -m ${H2LOAD_STREAMS}: switchyard ${h2.switchyard} req/s, byte echo ${h2.echo} req/s, ratio ${h2.ratio.toFixed(2)} (target ≥ 0.70)`,
+      );
+    } else console.log('h2load: not installed (apt-get install nghttp2-client)');
     console.log(
       JSON.stringify({
         bench: 'route',
@@ -149,6 +202,15 @@ async function main(): Promise<void> {
         bare_p99_ms: Number(b.p99Ms.toFixed(3)),
         added_p50_ms_c1: Number((s1.p50Ms - b1.p50Ms).toFixed(3)),
         concurrency: CONCURRENCY,
+        h2load: h2
+          ? {
+              connections: H2LOAD_CONNECTIONS,
+              streams: H2LOAD_STREAMS,
+              switchyard_rps: h2.switchyard,
+              byte_echo_rps: h2.echo,
+              ratio: h2.ratio,
+            }
+          : null,
       }),
     );
   } finally {
