@@ -1,8 +1,12 @@
-// Circuit breakers, one per upstream endpoint (provider id). A breaker opens after N
+// Circuit breakers, one per upstream endpoint (endpointKey(provider, model), health.ts): one
+// model's failures say nothing about the provider's other models. A breaker opens after N
 // consecutive failures, or when the error rate over a sliding window of recent outcomes passes
 // a threshold; after a cooldown it lets ONE probe through (half-open): success closes it,
-// failure re-opens it. The planner reads the states as a snapshot and excludes open endpoints
-// with a typed reason; the executor records outcomes. Time is injected, so tests are exact.
+// failure re-opens it. A 429 that says when to come back sets a cool-down instead (coolDown):
+// the endpoint is skipped until then, without counting as a failure. A provider id is one
+// credential, so the key is also that credential's. The planner reads the states as a
+// snapshot and excludes open endpoints with a typed reason; the executor records outcomes.
+// Time is injected, so tests are exact.
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -30,6 +34,8 @@ class Breaker {
   consecutive = 0;
   openedAt = 0;
   probing = false;
+  /** A rate limit's retry-after: no request before this time (ms, the registry's clock). */
+  coolUntil = 0;
   /** Ring buffer of recent outcomes: true = failure. */
   readonly window: boolean[] = [];
   next = 0;
@@ -47,6 +53,7 @@ export class BreakerRegistry {
   state(endpoint: string): CircuitState {
     const b = this.#breakers.get(endpoint);
     if (!b) return 'closed';
+    if (this.now() < b.coolUntil) return 'open';
     if (b.state === 'open' && this.now() - b.openedAt >= this.opts.cooldownMs) return 'half_open';
     return b.state;
   }
@@ -67,7 +74,9 @@ export class BreakerRegistry {
    */
   tryAcquire(endpoint: string): boolean {
     const b = this.#breakers.get(endpoint);
-    if (!b || b.state === 'closed') return true;
+    if (!b) return true;
+    if (this.now() < b.coolUntil) return false;
+    if (b.state === 'closed') return true;
     if (b.state === 'open') {
       if (this.now() - b.openedAt < this.opts.cooldownMs) return false;
       b.state = 'half_open';
@@ -98,6 +107,16 @@ export class BreakerRegistry {
     const failures = b.window.filter(Boolean).length;
     const rateTripped = b.window.length >= this.opts.minSamples && failures / b.window.length >= this.opts.errorRate;
     if (b.consecutive >= this.opts.consecutiveFailures || rateTripped) this.#open(b);
+  }
+
+  /**
+   * The upstream asked for a pause (a 429's retry-after): no request to this endpoint for `ms`.
+   * Not a failure: the endpoint is healthy, this credential is just over its limit.
+   */
+  coolDown(endpoint: string, ms: number): void {
+    const b = this.#get(endpoint);
+    b.coolUntil = Math.max(b.coolUntil, this.now() + ms);
+    b.probing = false;
   }
 
   /** A probe that ended neither way (e.g. the caller cancelled): let another probe try. */

@@ -2,6 +2,9 @@
 // failures are retried on the same candidate with exponential backoff and full jitter
 // (honouring the upstream's retry-after up to a cap, never past the caller's deadline); then
 // the next candidate is tried. Every failed attempt is reported as an `attempt_failed` event.
+// While another candidate is left, an attempt gets only a share of the remaining deadline to
+// produce its first event (attempt-timing.ts); one that times out goes to the next candidate,
+// not the same one again. Breakers are per endpoint (provider + model).
 //
 // The failover point is explicit: once the first content event (text or tool call) has been
 // yielded to the caller, the call is committed to that upstream. A later failure ends the
@@ -12,8 +15,9 @@
 import { isContent } from '../providers/batches.js';
 import { UpstreamError, type UpstreamErrorKind } from '../providers/errors.js';
 import type { ChatCall, ChatEvent, EmbedCall, EmbedResult, FinishReason, ProviderAdapter, Usage } from '../providers/types.js';
+import { AttemptSignal, firstTokenLimitMs, type AttemptTiming } from './attempt-timing.js';
 import type { BreakerRegistry } from './breaker.js';
-import type { HealthSource } from './health.js';
+import { endpointKey, type HealthSource } from './health.js';
 import type { Candidate } from './types.js';
 
 export interface RetryPolicy {
@@ -42,6 +46,8 @@ export interface ExecutorDeps {
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Latency, time to first token, errors and in-flight per endpoint (health.ts), if tracked. */
   health?: HealthSource;
+  /** First-token limits while a fallback is left (attempt-timing.ts); the defaults if unset. */
+  attemptTiming?: AttemptTiming;
 }
 
 export type FinishErrorKind = UpstreamErrorKind | 'cancelled' | 'no_candidate';
@@ -92,22 +98,35 @@ export async function* executeChatBatches(
     const cand = candidates[c]!;
     const adapter = deps.adapterFor(cand.provider);
     if (!adapter) continue;
+    const key = endpointKey(cand.provider, cand.model.id);
     for (let n = 1; n <= deps.retry.maxAttemptsPerCandidate; n++) {
       if (signal.aborted) return yield [cancelled()];
-      if (!deps.breakers.tryAcquire(cand.provider)) {
-        lastError = new UpstreamError('overloaded', `circuit open for ${cand.provider}`, { provider: cand.provider });
+      if (!deps.breakers.tryAcquire(key)) {
+        // The call's own failure, if it had one, is what it reports: not a circuit it opened.
+        lastError ??= new UpstreamError('overloaded', `circuit open for ${cand.provider} ${cand.model.id}`, { provider: cand.provider });
         break;
       }
       attempt++;
       const { call, dropped } = prepare(cand);
       yield [{ type: 'route', provider: cand.provider, model: cand.model.id, upstreamModel: cand.model.upstreamModel, attempt, dropped }];
-      const outcome = yield* runAttempt(adapter, { ...call, model: cand.model.upstreamModel, signal }, cand, deps);
+      const limitMs = firstTokenLimitMs(
+        {
+          remainingMs: deadlineMs === undefined ? undefined : deadlineMs - deps.now(),
+          candidatesLeft: candidates.length - c,
+          ttftMs: deps.health?.endpoint?.(key)?.ttftMs ?? 0,
+        },
+        deps.attemptTiming,
+      );
+      const att = new AttemptSignal(signal, limitMs);
+      const outcome = yield* runAttempt(adapter, { ...call, model: cand.model.upstreamModel, signal: att.signal }, cand, att, signal, deps);
       if (outcome.done) return;
       const err = outcome.error;
       lastError = err;
       if (signal.aborted) return yield [cancelled()];
 
-      const moreHere = err.retryable && n < deps.retry.maxAttemptsPerCandidate;
+      // A timed-out endpoint would most likely time out again: the next candidate goes first.
+      const timedOutWithFallback = err.kind === 'timeout' && c + 1 < candidates.length;
+      const moreHere = err.retryable && n < deps.retry.maxAttemptsPerCandidate && !timedOutWithFallback;
       const wait = moreHere ? retryWait(err, n, deps) : 0;
       const fitsDeadline = deadlineMs === undefined || deps.now() + wait < deadlineMs;
       const retryHere = moreHere && wait <= deps.retry.retryAfterCapMs && fitsDeadline;
@@ -137,22 +156,26 @@ async function* runAttempt(
   adapter: ProviderAdapter,
   call: ChatCall,
   cand: Candidate,
+  att: AttemptSignal,
+  outer: AbortSignal,
   deps: ExecutorDeps,
 ): AsyncGenerator<ExecEvent[], AttemptOutcome> {
   let committed = false;
   let usage: Usage | undefined;
   let settled = false;
+  const key = endpointKey(cand.provider, cand.model.id);
   const health = deps.health?.onStart(cand.provider, cand.model.id);
-  const settle = (ok: boolean) => {
+  const settle = (err?: UpstreamError) => {
     if (settled) return;
     settled = true;
-    health?.onFinish(ok ? 'ok' : 'error');
-    if (ok) deps.breakers.success(cand.provider);
-    else deps.breakers.failure(cand.provider);
+    health?.onFinish(err ? 'error' : 'ok');
+    if (!err) deps.breakers.success(key);
+    else recordFailure(deps.breakers, key, err);
   };
   const usageEvent = (u: Usage): ExecEvent => ({ type: 'usage', usage: u, provider: cand.provider, model: cand.model.id });
   try {
     for await (const batch of adapter.chatBatches(call)) {
+      att.firstEvent();
       // Content is forwarded as it came; a usage is held for its place just before finish.
       let content = 0;
       while (content < batch.length && isContent(batch[content]!)) content++;
@@ -175,7 +198,7 @@ async function* runAttempt(
         } else if (ev.type === 'usage') {
           usage = ev.usage;
         } else {
-          settle(true);
+          settle();
           if (usage) out.push(usageEvent(usage));
           out.push({ type: 'finish', reason: ev.reason });
           yield out;
@@ -186,8 +209,8 @@ async function* runAttempt(
     }
     throw new UpstreamError('stream_interrupted', 'the upstream stream ended without a finish', { provider: cand.provider });
   } catch (raw) {
-    if (call.signal.aborted) {
-      deps.breakers.release(cand.provider);
+    if (outer.aborted) {
+      deps.breakers.release(key);
       settled = true;
       yield usage ? [usageEvent(usage), cancelled()] : [cancelled()];
       return { done: true };
@@ -195,10 +218,16 @@ async function* runAttempt(
     const err =
       raw instanceof UpstreamError
         ? raw
-        : new UpstreamError('connection', (raw as Error)?.message ?? String(raw), { provider: cand.provider });
+        : att.timedOut
+          ? new UpstreamError('timeout', `${cand.provider}: no first token within ${att.limitMs} ms`, { provider: cand.provider })
+          : internalFailure(raw, cand.provider);
     // Client errors say nothing about the endpoint's health.
-    if (countsAgainstEndpoint(err)) settle(false);
-    else settled = true;
+    if (countsAgainstEndpoint(err)) settle(err);
+    else {
+      // Neither way for the endpoint: a probe this was lets the next one through.
+      settled = true;
+      deps.breakers.release(key);
+    }
     if (!committed) return { done: false, error: err };
     const end = failed(
       err.kind === 'timeout' || err.kind === 'connection' ? new UpstreamError('stream_interrupted', err.message, err.details) : err,
@@ -208,8 +237,26 @@ async function* runAttempt(
   } finally {
     // Cancelled, a client error, or the consumer stopped: no health sample (first finish wins).
     health?.onFinish('neutral');
-    if (!settled) deps.breakers.release(cand.provider);
+    if (!settled) deps.breakers.release(key);
+    att.dispose();
   }
+}
+
+/**
+ * An adapter throws only UpstreamError for what an upstream did; anything else failed inside
+ * Switchyard for this request (a JSON body too deep to encode: RangeError). Another attempt
+ * would fail the same way and the endpoint is not to blame: a bad request, never retried,
+ * never counted by a breaker.
+ */
+function internalFailure(raw: unknown, provider: string): UpstreamError {
+  const msg = raw instanceof Error ? raw.message : String(raw);
+  return new UpstreamError('bad_request', `the request could not be prepared for ${provider}: ${msg}`, { provider });
+}
+
+/** A rate limit that says when to come back cools the endpoint down; other failures count. */
+function recordFailure(breakers: BreakerRegistry, key: string, err: UpstreamError): void {
+  if (err.kind === 'rate_limited' && err.details.retryAfterMs !== undefined) breakers.coolDown(key, err.details.retryAfterMs);
+  else breakers.failure(key);
 }
 
 function retryWait(err: UpstreamError, attempt: number, deps: ExecutorDeps): number {
@@ -222,8 +269,9 @@ function fallbackAllowed(err: UpstreamError): boolean {
   return err.kind !== 'bad_request' && err.kind !== 'content_filtered';
 }
 
+/** Client-caused failures (a malformed request, a rejected key, a filtered prompt) never count. */
 function countsAgainstEndpoint(err: UpstreamError): boolean {
-  return !['bad_request', 'not_found', 'context_length_exceeded', 'content_filtered'].includes(err.kind);
+  return !['bad_request', 'auth', 'not_found', 'context_length_exceeded', 'content_filtered'].includes(err.kind);
 }
 
 function failed(err: UpstreamError): ExecEvent {
@@ -251,31 +299,29 @@ export async function executeEmbed(
     const cand = candidates[c]!;
     const adapter = deps.adapterFor(cand.provider);
     if (!adapter) continue;
+    const key = endpointKey(cand.provider, cand.model.id);
     for (let n = 1; n <= deps.retry.maxAttemptsPerCandidate; n++) {
       if (signal.aborted) throw signal.reason ?? new Error('aborted');
-      if (!deps.breakers.tryAcquire(cand.provider)) break;
+      if (!deps.breakers.tryAcquire(key)) break;
       attempt++;
       const health = deps.health?.onStart(cand.provider, cand.model.id);
       try {
         const result = await adapter.embed({ ...call, model: cand.model.upstreamModel, signal });
         health?.onFinish('ok');
-        deps.breakers.success(cand.provider);
+        deps.breakers.success(key);
         return { result, candidate: cand, attempts: attempt };
       } catch (raw) {
-        const err =
-          raw instanceof UpstreamError
-            ? raw
-            : new UpstreamError('connection', String((raw as Error)?.message ?? raw), { provider: cand.provider });
+        const err = raw instanceof UpstreamError ? raw : internalFailure(raw, cand.provider);
         const counts = !signal.aborted && countsAgainstEndpoint(err);
         health?.onFinish(counts ? 'error' : 'neutral');
         if (signal.aborted) {
-          deps.breakers.release(cand.provider);
+          deps.breakers.release(key);
           throw signal.reason ?? raw;
         }
-        if (counts) deps.breakers.failure(cand.provider);
-        else deps.breakers.release(cand.provider);
+        if (counts) recordFailure(deps.breakers, key, err);
+        else deps.breakers.release(key);
         lastError = err;
-        const moreHere = err.retryable && n < deps.retry.maxAttemptsPerCandidate;
+        const moreHere = err.retryable && n < deps.retry.maxAttemptsPerCandidate && !(err.kind === 'timeout' && c + 1 < candidates.length);
         const wait = moreHere ? retryWait(err, n, deps) : 0;
         if (moreHere && wait <= deps.retry.retryAfterCapMs && (deadlineMs === undefined || deps.now() + wait < deadlineMs)) {
           await deps.sleep(wait, signal).catch(() => undefined);

@@ -1,6 +1,6 @@
 // Health of upstream endpoints (provider + model), as the planner sees it: EWMA latency, EWMA
 // time to first token, EWMA error rate, in-flight count, sample count, and the circuit state of
-// the provider (from the BreakerRegistry). The executor feeds the tracker through attempt hooks;
+// each endpoint (from the BreakerRegistry). The executor feeds the tracker through attempt hooks;
 // requests read an immutable snapshot.
 //
 // Values are quantised when written (integer ms, error rate in per-mille), so what the planner
@@ -26,7 +26,7 @@ export interface EndpointHealth {
 export interface HealthSnapshot {
   /** Keyed by endpointKey(provider, model); only endpoints that have seen traffic. */
   readonly endpoints: ReadonlyMap<string, EndpointHealth>;
-  /** Providers whose breaker is not closed ('open' | 'half_open'). */
+  /** Endpoints (endpointKey) whose breaker is not closed ('open' | 'half_open'). */
   readonly circuits: ReadonlyMap<string, string>;
 }
 
@@ -54,6 +54,8 @@ export interface HealthHooks {
 /** A tracker: hooks for the executor, a snapshot for the planner. */
 export interface HealthSource extends HealthHooks {
   snapshot(): HealthSnapshot;
+  /** One endpoint's current entry (by endpointKey), without the cost of a snapshot. */
+  endpoint?(key: string): EndpointHealth | undefined;
 }
 
 /** The health a plan should read: the tracker's, else just the circuit states. */
@@ -96,6 +98,10 @@ export class HealthTracker implements HealthSource {
   snapshot(): HealthSnapshot {
     this.#shared = true;
     return Object.freeze({ endpoints: this.#view, circuits: this.breakers?.snapshot() ?? EMPTY_HEALTH.circuits });
+  }
+
+  endpoint(key: string): EndpointHealth | undefined {
+    return this.#view.get(key);
   }
 
   onStart(provider: string, model: string): HealthAttempt {

@@ -8,7 +8,7 @@ import { matchRoute, type RouteRuleDef } from './routes.js';
 import { DEFAULT_MAX_OUTPUT_TOKENS, estimateCost } from './estimate.js';
 import type { AliasDef, Candidate, Exclusion, Plan, PlannerProvider, PlanRequest, StrategyName } from './types.js';
 import { checkEndpoint, checkLatency } from './constraints.js';
-import { EMPTY_HEALTH, type HealthSnapshot } from './health.js';
+import { EMPTY_HEALTH, endpointKey, type HealthSnapshot } from './health.js';
 import { DEFAULT_TUNING, IMPLEMENTED, orderCandidates, type StrategyTuning } from './strategies.js';
 import { capOutput, effectiveFor, type PolicySnapshot } from './policy.js';
 
@@ -47,6 +47,11 @@ export interface PlanEnv {
 }
 
 export const NO_ENV: PlanEnv = Object.freeze({ health: EMPTY_HEALTH, seed: 0 });
+
+/** Keyed per endpoint; a provider-wide key is what decisions recorded before that hold. */
+function circuitOpen(circuits: ReadonlyMap<string, string>, provider: string, model: string): boolean {
+  return circuits.get(endpointKey(provider, model)) === 'open' || circuits.get(provider) === 'open';
+}
 
 /**
  * `env.health.circuits`: endpoints whose breaker is not closed (breaker.ts); open ones are
@@ -89,15 +94,14 @@ export function plan(request: PlanRequest, snap: RoutingSnapshot, env: PlanEnv =
     const maxOut = capOutput(outputBudget(req.maxOutputTokens, req.inputTokens, model), policy);
     const estimate = estimateCost(model.pricing, req.inputTokens, maxOut, req.tokenizer);
     for (const provider of providers) {
-      const exclusion =
-        circuits.get(provider.id) === 'open'
-          ? {
-              provider: provider.id,
-              model: model.id,
-              reason: 'circuit_open' as const,
-              detail: 'circuit breaker open after recent failures',
-            }
-          : (checkEndpoint(req, provider, model, estimate, policy) ?? checkLatency(req, provider.id, model.id, env.health));
+      const exclusion = circuitOpen(circuits, provider.id, model.id)
+        ? {
+            provider: provider.id,
+            model: model.id,
+            reason: 'circuit_open' as const,
+            detail: 'circuit breaker open after recent failures',
+          }
+        : (checkEndpoint(req, provider, model, estimate, policy) ?? checkLatency(req, provider.id, model.id, env.health));
       if (exclusion) excluded.push(exclusion);
       else candidates.push({ provider: provider.id, model, estimate });
     }

@@ -103,8 +103,21 @@ export class HttpFake {
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A first-byte delay ends early when the client goes away (or stop() closes the socket). */
+function delayUnlessClosed(ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
+  });
+}
+
 async function deliver(plan: Plan, res: ServerResponse): Promise<void> {
-  if (plan.firstByteDelayMs) await sleep(plan.firstByteDelayMs);
+  if (plan.firstByteDelayMs) await delayUnlessClosed(plan.firstByteDelayMs, res);
   if (res.destroyed) return;
   const bytes = typeof plan.body === 'string' ? Buffer.from(plan.body, 'utf8') : Buffer.from(plan.body);
   const headers = { ...plan.headers };

@@ -9,6 +9,7 @@ import {
   type ExecutorDeps,
 } from '../../src/routing/executor.js';
 import { UpstreamError } from '../../src/providers/errors.js';
+import { endpointKey } from '../../src/routing/health.js';
 import { OPENAI_OWNED } from '../../src/providers/options.js';
 import type { ChatCall, ChatEvent, ProviderAdapter } from '../../src/providers/types.js';
 import type { Candidate } from '../../src/routing/types.js';
@@ -47,13 +48,18 @@ const cand = (provider: string, id: string): Candidate => ({
 });
 
 function deps(adapters: Record<string, ProviderAdapter>, slept: number[] = []): ExecutorDeps {
+  // A fake clock that only a sleep moves: a retry-after's cool-down has passed once waited.
+  let clock = 0;
   return {
     adapterFor: (id) => adapters[id],
-    breakers: new BreakerRegistry(undefined, () => 0),
+    breakers: new BreakerRegistry(undefined, () => clock),
     retry: { ...DEFAULT_RETRY, maxAttemptsPerCandidate: 2 },
     random: () => 0.5,
-    now: () => 0,
-    sleep: async (ms) => void slept.push(ms),
+    now: () => clock,
+    sleep: async (ms) => {
+      slept.push(ms);
+      clock += ms;
+    },
   };
 }
 
@@ -159,7 +165,7 @@ describe('executeChat', () => {
 
   it('skips an endpoint whose circuit is open', async () => {
     const d = deps({ a: scripted(), b: scripted([stop]) });
-    for (let i = 0; i < 5; i++) d.breakers.failure('a');
+    for (let i = 0; i < 5; i++) d.breakers.failure(endpointKey('a', 'a/m'));
     const evs = await collect(executeChat([cand('a', 'a/m'), cand('b', 'b/m')], prepare, never, d));
     expect(kinds(evs)).toEqual(['route', 'finish:stop']);
   });
