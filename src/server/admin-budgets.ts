@@ -5,7 +5,6 @@
 // QueryUsage is the one AdminService method a tenant key may call (app.ts TENANT_ADMIN_METHODS):
 // its tenant filter is forced to the key's own tenant; naming another is PERMISSION_DENIED.
 import { create } from '@bufbuild/protobuf';
-import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import * as pb from '../../gen/switchyard/v1/admin_pb.js';
 import { BudgetPeriod, BudgetScope, UsageGroupBy, type AdminService } from '../../gen/switchyard/v1/admin_pb.js';
@@ -14,7 +13,7 @@ import type { AdminDeps } from '../admin/deps.js';
 import { MAX_USAGE_RANGE_DAYS, queryUsage, type UsageDimension } from '../admin/usage.js';
 import { afterToPageToken, pageTokenToAfter } from './admin-convert.js';
 import { callerOf } from './guard.js';
-import { Violations } from './validate.js';
+import { checkTimestamp, Violations } from './validate.js';
 
 const DAY_MS = 86_400_000;
 
@@ -100,10 +99,10 @@ export function budgetHandlers(d: AdminDeps): Partial<ServiceImpl<typeof AdminSe
     async queryUsage(req, ctx: HandlerContext) {
       const v = new Violations();
       v.enums(pb.QueryUsageRequestSchema, req);
-      const start = req.start ? timestampDate(req.start) : undefined;
-      const end = req.end ? timestampDate(req.end) : undefined;
-      if (!start) v.add('start', 'is required');
-      if (!end) v.add('end', 'is required');
+      const start = checkTimestamp(v, 'start', req.start);
+      const end = checkTimestamp(v, 'end', req.end);
+      if (!req.start) v.add('start', 'is required');
+      if (!req.end) v.add('end', 'is required');
       if (start && end) {
         if (start.getTime() >= end.getTime()) v.add('end', 'must be after start');
         else if (end.getTime() - start.getTime() > MAX_USAGE_RANGE_DAYS * DAY_MS) {

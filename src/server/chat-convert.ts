@@ -16,7 +16,9 @@ import type { ParameterName } from '../catalog/types.js';
 import type { ChatCallEvent } from '../calls/chat.js';
 import type { ChatBody, ChatIntent } from '../calls/chat-intent.js';
 import type { ChatMessage, ChatOptions, ContentPart, ToolChoice, ToolDef } from '../providers/types.js';
+import { SHUTTING_DOWN_MESSAGE } from './shutdown.js';
 import { contextFromProto, requirementsFromProto, strategyFromProto } from './convert.js';
+import { jsonBoundsProblem, MAX_TOOLS } from './json-bounds.js';
 import { checkMessages, checkModel, checkContextIds, checkRequestId, checkRequirements, Violations } from './validate.js';
 
 const ROLE: Record<number, ChatMessage['role']> = {
@@ -35,6 +37,11 @@ const EFFORT: Record<number, ChatOptions['reasoningEffort']> = {
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 function jsonObject(v: Violations, field: string, text: string): Record<string, unknown> | undefined {
+  const problem = jsonBoundsProblem(text);
+  if (problem) {
+    v.add(field, problem);
+    return undefined;
+  }
   try {
     const parsed: unknown = JSON.parse(text);
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
@@ -90,6 +97,7 @@ export function chatBodyFromProto(req: ChatRequest, maxMessageBytes: number, rou
     }
   }
 
+  if (req.tools.length > MAX_TOOLS) v.add('tools', `at most ${MAX_TOOLS} tools`);
   const tools: ToolDef[] = req.tools.map((t, i) => {
     if (!TOOL_NAME.test(t.name)) v.add(`tools[${i}].name`, 'must be 1-64 letters, digits, "_" or "-"');
     const parameters = t.parametersJsonSchema
@@ -174,6 +182,19 @@ export function chatIntentFromProto(req: ChatRequest, maxMessageBytes: number, r
     strategy: strategyFromProto(req.strategy),
     context: contextFromProto(req.context, req.requestId),
   };
+}
+
+/** The `finish` of a stream cut by a server shutdown: an error the caller may retry. */
+export function shutdownFinish(): ChatResponse {
+  return create(ChatResponseSchema, {
+    event: {
+      case: 'finish',
+      value: {
+        reason: FinishReason.ERROR,
+        error: { kind: UpstreamErrorKind.UNSPECIFIED, message: SHUTTING_DOWN_MESSAGE, code: 'UNAVAILABLE' },
+      },
+    },
+  });
 }
 
 /** One Chat event → one ChatResponse. */

@@ -14,6 +14,7 @@ import type { ContextValues, HandlerContext, ServiceImpl } from '@connectrpc/con
 import { StatusSchema } from '../../gen/google/rpc/status_pb.js';
 import { binaryDecoder } from './binary-decoder.js';
 import { binaryEncoder } from './binary-encoder.js';
+import { malformedRequest } from './malformed.js';
 
 /** The logging hook of the transport layer. Errors passed here may hold internals; they are
  * logged, never sent to a client. */
@@ -32,6 +33,31 @@ export interface BridgeOptions {
   logger?: TransportLogger;
   /** Per-call context values for the impl (e.g. the peer address), like connect-node's option. */
   contextValues?: (call: GrpcServerCall) => ContextValues;
+  /** Where running calls are tracked, so that a shutdown can end them (shared by services). */
+  calls?: InFlightCalls;
+}
+
+/**
+ * The bridged calls still running. grpc-js's forceShutdown cancels calls (the client sees a
+ * bare CANCELLED or a reset); a server shutting down aborts them first with its own reason, so
+ * that each ends with that status before connections are cut.
+ */
+export class InFlightCalls {
+  private readonly calls = new Set<GrpcHandlerContext>();
+
+  get size(): number {
+    return this.calls.size;
+  }
+  add(ctx: GrpcHandlerContext): void {
+    this.calls.add(ctx);
+  }
+  delete(ctx: GrpcHandlerContext): void {
+    this.calls.delete(ctx);
+  }
+  /** Aborts every running call's signal with `reason`: its impl stops and it ends with it. */
+  abortAll(reason: unknown): void {
+    for (const ctx of this.calls) ctx.abort(reason);
+  }
 }
 
 export interface BridgedService {
@@ -79,6 +105,7 @@ interface MethodBridge {
   readonly fn: ((req: unknown, ctx: HandlerContext) => unknown) | undefined;
   readonly logger: TransportLogger;
   readonly contextValues: BridgeOptions['contextValues'];
+  readonly calls: InFlightCalls | undefined;
 }
 
 export function bridgeService<S extends DescService>(
@@ -98,6 +125,7 @@ export function bridgeService<S extends DescService>(
       fn: typeof fn === 'function' ? fn.bind(impl) : undefined,
       logger: options.logger ?? consoleLogger,
       contextValues: options.contextValues,
+      calls: options.calls,
     };
     const kind = method.methodKind;
     definition[method.name] = {
@@ -105,7 +133,7 @@ export function bridgeService<S extends DescService>(
       requestStream: kind === 'client_streaming' || kind === 'bidi_streaming',
       responseStream: kind === 'server_streaming' || kind === 'bidi_streaming',
       requestSerialize: serializer(method.input, mb),
-      requestDeserialize: deserializer(method.input),
+      requestDeserialize: requestDeserializer(method.input),
       responseSerialize: serializer(method.output, mb),
       responseDeserialize: deserializer(method.output),
       originalName: method.localName,
@@ -133,9 +161,29 @@ function serializer(schema: DescMessage, mb: MethodBridge): (value: unknown) => 
 
 function deserializer(schema: DescMessage): (bytes: Buffer) => unknown {
   // Compiled per schema (binary-decoder.ts): what fromBinary answers, for a fraction of the
-  // CPU; input it does not fully understand goes to fromBinary itself. A parse failure throws;
-  // grpc-js answers INTERNAL, as Connect does for bad binary input.
+  // CPU; input it does not fully understand goes to fromBinary itself. A parse failure throws.
   return binaryDecoder(schema);
+}
+
+/**
+ * Bytes that are not a valid request message. grpc-js answers INTERNAL "Error deserializing
+ * request" when a request deserializer throws, which tells the caller the server is broken
+ * when it is the caller's bytes that are. So the deserializer returns this instead, and the
+ * handler answers INVALID_ARGUMENT naming the problem (the same answer as the HTTP port's).
+ */
+class UndecodableRequest {
+  constructor(readonly error: ConnectError) {}
+}
+
+function requestDeserializer(schema: DescMessage): (bytes: Buffer) => unknown {
+  const decode = binaryDecoder(schema);
+  return (bytes) => {
+    try {
+      return decode(bytes);
+    } catch (err) {
+      return new UndecodableRequest(malformedRequest(schema.typeName, err));
+    }
+  };
 }
 
 function makeHandler(mb: MethodBridge): grpc.UntypedHandleCall {
@@ -162,7 +210,9 @@ async function runUnary(
   call: grpc.ServerUnaryCall<unknown, unknown>,
   callback: grpc.sendUnaryData<unknown>,
 ): Promise<void> {
+  if (call.request instanceof UndecodableRequest) return callback(toGrpcStatus(call.request.error));
   const ctx = new GrpcHandlerContext(mb, call);
+  mb.calls?.add(ctx);
   try {
     const response = await mb.fn!(call.request, ctx);
     ctx.sendHeader();
@@ -172,11 +222,14 @@ async function runUnary(
     callback(toGrpcStatus(publicError(err, ctx.abortReason, mb.path, mb.logger), ctx.trailerMetadata()));
   } finally {
     ctx.abort(RPC_COMPLETED);
+    mb.calls?.delete(ctx);
   }
 }
 
 async function runServerStream(mb: MethodBridge, call: grpc.ServerWritableStream<unknown, unknown>): Promise<void> {
+  if (call.request instanceof UndecodableRequest) return void call.emit('error', toGrpcStatus(call.request.error));
   const ctx = new GrpcHandlerContext(mb, call);
+  mb.calls?.add(ctx);
   try {
     const messages = mb.fn!(call.request, ctx) as AsyncIterable<unknown>;
     // Leaving this loop early (break, or a throw in its body) calls the iterator's return(),
@@ -205,6 +258,7 @@ async function runServerStream(mb: MethodBridge, call: grpc.ServerWritableStream
     }
   } finally {
     ctx.abort(RPC_COMPLETED);
+    mb.calls?.delete(ctx);
   }
 }
 

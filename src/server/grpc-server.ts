@@ -7,7 +7,8 @@ import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import type { ContextValues } from '@connectrpc/connect';
 import { HealthImplementation, service as healthService, type ServingStatus } from 'grpc-health-check';
 import { ReflectionService } from '@grpc/reflection';
-import { bridgeService, type GrpcServerCall, type ServiceRegistration, type TransportLogger } from './grpc-bridge.js';
+import { ABORTED_CALLS_GRACE_MS, shuttingDown } from './shutdown.js';
+import { bridgeService, InFlightCalls, type GrpcServerCall, type ServiceRegistration, type TransportLogger } from './grpc-bridge.js';
 
 export interface GrpcServerOptions {
   /** "host:port"; port 0 picks a free port. */
@@ -38,10 +39,12 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes,
   });
   const names: string[] = [];
+  const calls = new InFlightCalls();
   for (const { service, impl } of options.services) {
     const bridged = bridgeService(service, impl, {
       logger: options.logger,
       contextValues: options.contextValues,
+      calls,
     });
     server.addService(bridged.definition, bridged.implementation);
     names.push(service.typeName);
@@ -80,13 +83,22 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       closing ??= new Promise<void>((resolve) => {
         health.setAll('NOT_SERVING');
         // tryShutdown waits for every call, including health Watch streams that never end
-        // by themselves, hence the forced shutdown after the grace period.
+        // by themselves, hence the forced shutdown after the grace period. Our own calls
+        // still running then are first ended with UNAVAILABLE (shutdown.ts), not cut.
+        let cut: NodeJS.Timeout | undefined;
         const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
+          calls.abortAll(shuttingDown());
+          // Their last messages and statuses must reach the clients: forceShutdown destroys
+          // sessions with whatever they still buffer, so the graceful shutdown gets a moment
+          // more to finish by itself (it does once no other stream, e.g. a health Watch, is open).
+          cut = setTimeout(() => {
+            server.forceShutdown();
+            resolve();
+          }, ABORTED_CALLS_GRACE_MS);
         }, graceMs);
         server.tryShutdown(() => {
           clearTimeout(timer);
+          clearTimeout(cut);
           resolve();
         });
       });

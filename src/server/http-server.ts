@@ -7,10 +7,12 @@
 // server (with the peeked bytes pushed back).
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
+import { setMaxListeners } from 'node:events';
 import * as net from 'node:net';
-import { Code, ConnectError, type ConnectRouter, type ContextValues, type Interceptor } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { ConnectRouter, ContextValues, Interceptor } from '@connectrpc/connect';
+import { connectHandler, correctParseError } from './connect-adapter.js';
 import { publicError, type TransportLogger } from './grpc-bridge.js';
+import { ABORTED_CALLS_GRACE_MS, shuttingDown } from './shutdown.js';
 
 export type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -19,8 +21,12 @@ export interface HttpServerOptions {
   /** "host:port"; port 0 picks a free port. */
   address: string;
   routes: (router: ConnectRouter) => void;
-  /** Runs before the RPC routes; return true when the request was handled (e.g. /metrics). */
-  extraRoutes?: (req: NodeRequest, res: NodeResponse) => boolean;
+  /**
+   * Runs before the RPC routes; return true when the request was handled (e.g. /metrics, the
+   * OpenAI-compatible API). `shutdown` is aborted when the shutdown grace ends, as connect's
+   * ctx.signal is, so a long response (a stream) can end itself with a reason.
+   */
+  extraRoutes?: (req: NodeRequest, res: NodeResponse, shutdown: AbortSignal) => boolean;
   readMaxBytes: number;
   logger?: TransportLogger;
   /** Extra Connect interceptors, inside the error logger/sanitiser. */
@@ -43,9 +49,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const logger = options.logger ?? { error: (m, f) => console.error(m, f) };
   // Aborted when the grace period ends, so that streaming impls stop (ctx.signal).
   const shutdown = new AbortController();
+  // connect-node links every running call's signal to this one (one listener per call), so
+  // any load past Node's default of 10 would print a MaxListenersExceededWarning.
+  setMaxListeners(0, shutdown.signal);
   let draining = false;
 
-  const rpc = connectNodeAdapter({
+  const rpc = connectHandler({
     routes: options.routes,
     readMaxBytes: options.readMaxBytes,
     shutdownSignal: shutdown.signal,
@@ -66,7 +75,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       else res.end(body);
       return;
     }
-    if (options.extraRoutes?.(req, res)) return;
+    if (options.extraRoutes?.(req, res, shutdown.signal)) return;
     rpc(req, res);
   };
 
@@ -134,13 +143,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       // Idle HTTP/1.1 keep-alive sockets and sockets still being sniffed hold no work.
       if (!busy.has(socket) && !h2Sockets.has(socket)) socket.destroy();
     }
+    // When the grace ends, calls still running are aborted with the shutdown reason (their
+    // impls stop; each ends with UNAVAILABLE, a Chat stream after a `finish` saying why), and
+    // get a moment to write that before the connections are cut.
+    let cut: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
-      shutdown.abort(new ConnectError('the server is shutting down', Code.Unavailable));
-      for (const session of sessions) session.destroy();
-      for (const socket of sockets) socket.destroy();
+      shutdown.abort(shuttingDown());
+      cut = setTimeout(() => {
+        for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
+      }, ABORTED_CALLS_GRACE_MS);
     }, graceMs);
     await closed;
     clearTimeout(timer);
+    clearTimeout(cut);
   };
 
   return {
@@ -222,7 +238,8 @@ function sanitizeErrors(logger: TransportLogger): Interceptor {
         })(),
       };
     } catch (err) {
-      throw publicError(err, reason(), rpc, logger);
+      // A streaming request is parsed here, inside the interceptors (connect-adapter.ts).
+      throw publicError(correctParseError(err, req.method.input.typeName), reason(), rpc, logger);
     }
   };
 }

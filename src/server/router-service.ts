@@ -23,12 +23,13 @@ import type { CallDeps } from '../calls/deps.js';
 import { runEmbed } from '../calls/embed.js';
 import { listModels, modelMetadata } from '../calls/models.js';
 import { route } from '../calls/route.js';
-import { chatEventToProto, chatIntentFromProto } from './chat-convert.js';
+import { chatEventToProto, chatIntentFromProto, shutdownFinish } from './chat-convert.js';
 import { capabilityFromProto, kindFromProto, modelToProto } from './convert.js';
 import { decisionToProto } from './decision-convert.js';
 import { embedIntentFromProto, embedResponseToProto } from './embed-convert.js';
 import { callerOf } from './guard.js';
 import { routeIntentFromProto, routeResponseToProto } from './route-convert.js';
+import { abortedByShutdown } from './shutdown.js';
 import { checkModel, Violations } from './validate.js';
 
 /** Limits of the ways in, applied while converting (the use cases never see oversized input). */
@@ -59,6 +60,11 @@ export function routerService(deps: CallDeps, limits: WayInLimits): Partial<Serv
     async *chat(req: ChatRequest, ctx: HandlerContext) {
       const intent = chatIntentFromProto(req, limits.maxMessageBytes, routesFor(deps, ctx, req.context));
       for await (const e of runChat(intent, callerOf(ctx), deps, { signal: ctx.signal, deadlineMs: deadlineOf(ctx) })) {
+        if (e.type === 'finish' && e.reason === 'cancelled' && abortedByShutdown(ctx.signal)) {
+          // Cut by a server shutdown, not by the caller: say so, then end UNAVAILABLE (retryable).
+          yield shutdownFinish();
+          throw ctx.signal.reason;
+        }
         yield chatEventToProto(e);
       }
     },

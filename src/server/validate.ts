@@ -101,3 +101,22 @@ export function checkRequirements(v: Violations, r: Requirements | undefined): v
   if (r.maxPricePerMillionTokens < 0n) v.add('requirements.max_price_per_million_tokens', 'must not be negative');
   if (r.maxLatencyMs < 0n) v.add('requirements.max_latency_ms', 'must not be negative');
 }
+
+/** google.protobuf.Timestamp's documented range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z. */
+const MIN_TIMESTAMP_SECONDS = -62_135_596_800n;
+const MAX_TIMESTAMP_SECONDS = 253_402_300_799n;
+
+/** A Timestamp field as a Date, or a violation naming the field when it is outside its range. */
+export function checkTimestamp(v: Violations, field: string, ts: { seconds: bigint; nanos: number } | undefined): Date | undefined {
+  if (!ts) return undefined;
+  if (ts.seconds < MIN_TIMESTAMP_SECONDS || ts.seconds > MAX_TIMESTAMP_SECONDS || ts.nanos < 0 || ts.nanos > 999_999_999) {
+    v.add(field, 'must be a timestamp between 0001-01-01 and 9999-12-31');
+    return undefined;
+  }
+  const d = new Date(Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1_000_000));
+  if (Number.isNaN(d.getTime())) {
+    v.add(field, 'must be a timestamp between 0001-01-01 and 9999-12-31');
+    return undefined;
+  }
+  return d;
+}

@@ -5,7 +5,7 @@
 import { SwitchyardError } from '../errors.js';
 import { SQLSTATE, sqlState } from './db.js';
 
-export type Entity = 'tenant' | 'api_key' | 'provider' | 'model_override' | 'alias' | 'route_rule' | 'policy' | 'budget';
+export type Entity = 'tenant' | 'api_key' | 'provider' | 'model_override' | 'alias' | 'route_rule' | 'policy' | 'budget' | 'rate_limit';
 
 export class AlreadyExistsError extends SwitchyardError {
   readonly entity: Entity;
