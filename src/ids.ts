@@ -28,3 +28,14 @@ export function uuidv7(now = Date.now()): string {
   const h = (i: number) => HEX[b[i]!]!;
   return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
 }
+
+/**
+ * The Unix milliseconds a UUIDv7 carries in its first 48 bits, or undefined when `id` is not a
+ * version 7 UUID. Used to find a decision's partition from its id alone (migration 0005).
+ */
+export function uuidv7Time(id: string): number | undefined {
+  if (!UUIDV7.test(id)) return undefined;
+  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
+
+const UUIDV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;

@@ -2,6 +2,7 @@
 // dispatch, then settle the actual cost and append the usage ledger row when it ends, however
 // it ends (finished, failed, cancelled by the client).
 import { SwitchyardError } from '../errors.js';
+import { uuidv7Time } from '../ids.js';
 import type { EscrowEngine, Reservation } from '../budget/escrow.js';
 import { BudgetExhausted, describeScope, type BudgetDef } from '../budget/types.js';
 import { costOf } from '../ledger/pricing.js';
@@ -144,7 +145,10 @@ export function settleCall(money: Money | undefined, reservation: Reservation | 
     ...(o.firstTokenAt !== undefined ? { ttftMs: o.firstTokenAt - o.startedAt } : {}),
     status: o.status,
     attempts: o.attempts,
-    createdAt: new Date(now),
+    // The decision's time, read from its UUIDv7 id, not the settle time: the ledger's key is
+    // (decision_id, created_at) and its partition is created_at's day (migration 0005), so
+    // created_at must be a function of the id for ON CONFLICT to still count a call once.
+    createdAt: new Date(uuidv7Time(o.decisionId) ?? now),
   });
   return cost;
 }

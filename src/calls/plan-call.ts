@@ -90,7 +90,11 @@ export function planCall(intent: PlanIntent, caller: Caller, deps: CallDeps): Pl
     ...(intent.strategy ? { strategy: intent.strategy } : {}),
   };
   const env = planEnvFor(deps.executor, snap, request, ctx.requestId);
-  return { snap, policy, unsupported, request, env, plan: plan(request, snap, env), decisionId: uuidv7(), plannedAt: new Date() };
+  // One clock reading for both: the id's embedded time IS the decision's created_at, which is how
+  // GetDecision finds the one daily partition to read and the ledger row its partition
+  // (migration 0005).
+  const now = Date.now();
+  return { snap, policy, unsupported, request, env, plan: plan(request, snap, env), decisionId: uuidv7(now), plannedAt: new Date(now) };
 }
 
 /**

@@ -1,5 +1,6 @@
 // Routing decision records. Inserted in batches (one COPY per batch) by the decision
 // writer; read one at a time by GetDecision.
+import { uuidv7Time } from '../../ids.js';
 import { copyLine, sqlState, SQLSTATE, type Db, type Queryable } from '../db.js';
 
 export interface DecisionRow {
@@ -86,17 +87,35 @@ export async function insertDecisionsIfAbsent(q: Queryable, rows: readonly Decis
   await q.query(
     `INSERT INTO decisions (${COLUMNS.join(', ')})
      VALUES ${tuples.join(', ')}
-     ON CONFLICT (id) DO NOTHING`,
+     ON CONFLICT (id, created_at) DO NOTHING`,
     params,
   );
 }
 
+/**
+ * How far a decision's created_at may be from the time in its UUIDv7 id. They come from one
+ * clock reading (calls/plan-call.ts); the margin only covers rows written before that was so.
+ */
+const ID_TIME_MARGIN_MS = 60 * 60 * 1000;
+
+/**
+ * One decision by id. decisions is partitioned by day on created_at (migration 0005) and keyed
+ * (id, created_at): for a UUIDv7 id the created_at range taken from the id lets Postgres read
+ * one or two partitions' key index instead of one per day kept. Any other id (none are minted
+ * so, but rows may be imported) probes every partition.
+ */
 export async function getDecision(q: Queryable, id: string): Promise<DecisionRow | null> {
-  const { rows } = await q.query<Raw>(
-    `SELECT id::text AS id, tenant_id, rpc, created_at, policy_version, catalog_version, inputs, plan, outcome
-       FROM decisions WHERE id = $1::uuid`,
-    [id],
-  );
+  const t = uuidv7Time(id);
+  const select = `SELECT id::text AS id, tenant_id, rpc, created_at, policy_version, catalog_version, inputs, plan, outcome
+       FROM decisions WHERE id = $1::uuid`;
+  const { rows } =
+    t === undefined
+      ? await q.query<Raw>(select, [id])
+      : await q.query<Raw>(`${select} AND created_at BETWEEN $2::timestamptz AND $3::timestamptz`, [
+          id,
+          new Date(t - ID_TIME_MARGIN_MS).toISOString(),
+          new Date(t + ID_TIME_MARGIN_MS).toISOString(),
+        ]);
   const r = rows[0];
   if (!r) return null;
   return {

@@ -8,7 +8,10 @@ export type LedgerStatus = 'ok' | 'error' | 'cancelled' | 'refused';
  * as estimated, flagged, when it reported nothing).
  */
 export interface LedgerRow {
-  /** The decision id: primary key, so a row can never be counted twice. */
+  /**
+   * The decision id: with createdAt the primary key, so a row can never be counted twice as
+   * long as createdAt is a function of the id (the decision's UUIDv7 time, calls/metering.ts).
+   */
   decisionId: string;
   /** The caller's request_id (may repeat across calls). */
   requestId: string;
@@ -98,7 +101,7 @@ export async function insertLedgerRows(q: Queryable, rows: readonly LedgerRow[])
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
        $10::int8[], $11::int8[], $12::int8[], $13::int8[], $14::int8[], $15::bool[], $16::text[],
        $17::int4[], $18::int4[], $19::text[], $20::int4[], $21::timestamptz[])
-     ON CONFLICT (decision_id) DO NOTHING`,
+     ON CONFLICT (decision_id, created_at) DO NOTHING`,
     [
       col((r) => r.decisionId),
       col((r) => r.requestId),
@@ -162,7 +165,10 @@ export async function insertLedgerRowsValues(q: Queryable, rows: readonly Ledger
     p[20] += '::timestamptz';
     return `(${p.join(', ')})`;
   });
-  await q.query(`INSERT INTO usage_ledger (${INSERT_COLUMNS}) VALUES ${tuples.join(', ')} ON CONFLICT (decision_id) DO NOTHING`, params);
+  await q.query(
+    `INSERT INTO usage_ledger (${INSERT_COLUMNS}) VALUES ${tuples.join(', ')} ON CONFLICT (decision_id, created_at) DO NOTHING`,
+    params,
+  );
 }
 
 /** Dimensions usage can be grouped by, in the order the caller lists them. */
