@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { borrow, giveBack, renewLeases, sweepExpiredLeases, type BorrowResult } from '../store/repos/budget-leases.js';
 import { periodStart } from '../store/repos/budgets.js';
+import { dbNow, recallExcess } from '../store/repos/budget-recall.js';
 import { BudgetExhausted, type BudgetDef, type LeaseDelta } from './types.js';
 import { LocalLease, NO_RESERVATION_LEASES, Reservation, type SettleSink } from './lease.js';
 
@@ -64,7 +65,13 @@ export class EscrowEngine implements SettleSink {
   #tick: Promise<void> | undefined;
   #closing = false;
   /** Reservations refused for want of room, and borrows made: for metrics and the bench. */
-  readonly stats = { reservations: 0, refused: 0, borrows: 0, returns: 0, swept: 0 };
+  readonly stats = { reservations: 0, refused: 0, borrows: 0, returns: 0, swept: 0, recalled: 0n };
+  /**
+   * Database clock minus local clock (ms), measured every tick and on every borrow Postgres
+   * refused for a stale period: budget periods follow the database's clock, so replicas whose
+   * clocks disagree still agree on when a day or month begins.
+   */
+  #skew = 0;
 
   constructor(
     private readonly db: Db,
@@ -86,6 +93,11 @@ export class EscrowEngine implements SettleSink {
    */
   get #margin(): number {
     return Math.floor(this.#opts.leaseTtlMs / 3);
+  }
+
+  /** The database's time now, as well as this replica knows it. */
+  #dbTime(): number {
+    return this.#opts.now() + this.#skew;
   }
 
   #usable(l: LocalLease, amount: bigint, now: number): boolean {
@@ -138,8 +150,9 @@ export class EscrowEngine implements SettleSink {
    * Without escrow: each reservation is a lease of exactly its amount, borrowed in budget id
    * order; if one budget refuses (or the database fails), the ones already borrowed go back.
    */
-  async #reserveDirect(budgets: readonly BudgetDef[], amount: bigint): Promise<Reservation> {
+  async #reserveDirect(budgets: readonly BudgetDef[], amount: bigint, again = true): Promise<Reservation> {
     const now = this.#opts.now();
+    const dbTime = this.#dbTime();
     const taken: LocalLease[] = [];
     const undo = async () => {
       for (const t of taken) {
@@ -148,7 +161,7 @@ export class EscrowEngine implements SettleSink {
       }
     };
     for (const b of budgets) {
-      const l = new LocalLease(b, periodStart(b.period, new Date(now)));
+      const l = new LocalLease(b, periodStart(b.period, new Date(dbTime)));
       l.retired = true; // never reserved from by anyone else
       l.direct = true;
       let r: BorrowResult;
@@ -166,6 +179,12 @@ export class EscrowEngine implements SettleSink {
         throw err;
       }
       if (r.kind === 'gone') continue;
+      if (r.kind === 'stale_period' && again) {
+        // This replica's idea of the period was wrong: learn the database clock, start over.
+        await undo();
+        this.#skew = r.dbNow.getTime() - now;
+        return this.#reserveDirect(budgets, amount, false);
+      }
       if (r.kind !== 'granted') {
         await undo();
         this.stats.refused++;
@@ -299,6 +318,9 @@ export class EscrowEngine implements SettleSink {
 
   async #runTick(): Promise<void> {
     try {
+      const sent = this.#opts.now();
+      const db = (await dbNow(this.db)).getTime();
+      this.#skew = db - Math.round((sent + this.#opts.now()) / 2);
       await this.#renew();
       const now = this.#opts.now();
       for (const l of [...this.#all]) {
@@ -331,16 +353,42 @@ export class EscrowEngine implements SettleSink {
   async #renew(): Promise<void> {
     if (this.#all.size === 0) return;
     const sentAt = this.#opts.now();
-    const renewed = new Set(await renewLeases(this.db, this.#opts.replicaId, this.#opts.leaseTtlMs));
-    for (const l of this.#all) {
+    const renewed = new Map((await renewLeases(this.db, this.#opts.replicaId, this.#opts.leaseTtlMs)).map((r) => [r.id, r.excess]));
+    for (const l of [...this.#all]) {
       if (!l.leaseId) continue;
-      if (renewed.has(l.leaseId)) {
+      const excess = renewed.get(l.leaseId);
+      if (excess !== undefined) {
         l.validUntil = Math.max(l.validUntil, sentAt + this.#opts.leaseTtlMs - this.#margin);
+        if (excess > 0n) await this.#recall(l, excess);
       } else if (!l.borrowing && l.validUntil <= sentAt + this.#opts.leaseTtlMs - this.#margin) {
         // Granted before this renewal and not open any more.
         this.#retire(l);
       }
     }
+  }
+
+  /**
+   * The budget's limit was lowered below what its period has spent and lent: give back the
+   * lease's free money, up to the excess (Postgres caps it, so replicas recalling together
+   * give back the excess once). Held money stays held: those calls were admitted.
+   */
+  async #recall(l: LocalLease, excess: bigint): Promise<void> {
+    if (!l.leaseId || l.borrowing || l.free <= 0n) return;
+    const offer = l.free < excess ? l.free : excess;
+    l.granted -= offer; // not reservable while Postgres decides
+    let back = 0n;
+    try {
+      back = await recallExcess(this.db, l.leaseId, offer);
+      this.stats.recalled += back;
+    } finally {
+      l.granted += offer - back;
+    }
+    if (back > 0n)
+      this.log.info('recalled budget lease money after a lowered limit', {
+        lease: l.leaseId,
+        budget: l.budget.id,
+        pico_usd: back.toString(),
+      });
   }
 
   #retire(l: LocalLease): void {
@@ -352,7 +400,7 @@ export class EscrowEngine implements SettleSink {
   }
 
   #current(budgets: readonly BudgetDef[]): LocalLease[] {
-    const now = this.#opts.now();
+    const now = this.#dbTime();
     const out: LocalLease[] = [];
     for (const b of budgets) {
       const start = periodStart(b.period, new Date(now));
@@ -426,6 +474,14 @@ export class EscrowEngine implements SettleSink {
         need,
         ttlMs: this.#opts.leaseTtlMs,
       });
+      if (r.kind === 'stale_period') {
+        // The period ended (or has not begun) by the database clock: learn its clock; the
+        // caller's next round picks the lease of the database's current period.
+        this.#skew = r.dbNow.getTime() - sentAt;
+        this.#retire(l);
+        outcome = 'ok';
+        return;
+      }
       if (r.kind !== 'granted') {
         outcome = r.kind;
         return;

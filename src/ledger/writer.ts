@@ -5,9 +5,16 @@
 // Durability: a graceful shutdown (close()) drains the queue. A crash loses at most what was
 // queued since the last flush (FLUSH_INTERVAL_MS): those rows and their consumption are lost
 // together, and the sweeper records the lease's unaccounted money as `abandoned`.
+//
+// Exactly once: every batch (rows + deltas) carries an idempotency key, claimed in its own
+// transaction (ledger_batches, migration 0006). A failed flush keeps the batch as it is and
+// retries it with the same key, so a flush whose COMMIT went through but whose answer was lost
+// never applies its deltas twice.
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { applyLeaseDeltas } from '../store/repos/budget-leases.js';
+import { claimLedgerBatch, pruneLedgerBatches } from '../store/repos/ledger-batches.js';
 import type { LeaseDelta } from '../store/repos/budget-leases.js';
 import { copyLedgerRows, insertLedgerRows } from '../store/repos/usage.js';
 import { sqlState } from '../store/db.js';
@@ -22,6 +29,17 @@ const MAX_BATCH = 2_000;
  */
 export const MAX_PENDING = 100_000;
 
+/** Keys older than this are pruned (a batch is retried while its process lives, not later). */
+const BATCH_KEY_DAYS = 7;
+const PRUNE_EVERY_MS = 3_600_000;
+
+/** One flush's unit of work, retried unchanged (same key) until it commits. */
+interface Batch {
+  key: string;
+  rows: LedgerRow[];
+  deltas: LeaseDelta[];
+}
+
 export interface DeltaSource {
   takeDeltas(): LeaseDelta[];
   restoreDeltas(deltas: readonly LeaseDelta[]): void;
@@ -33,6 +51,9 @@ export class LedgerWriter {
   #pending: LedgerRow[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
+  /** The batch being written, or whose last attempt failed: retried before anything new. */
+  #batch: Batch | undefined;
+  #prunedAt = 0;
   written = 0;
   /** Rows the database refused for good (logged one by one; their cost still counts). */
   refused = 0;
@@ -77,52 +98,60 @@ export class LedgerWriter {
   }
 
   async #drain(): Promise<void> {
-    while (this.#pending.length > 0 || this.deltas?.hasUnflushed()) {
-      const batch = this.#pending.slice(0, MAX_BATCH);
-      // Taken in the same synchronous step as the batch: a request settles its reservation and
-      // appends its row together, so a row's consumption is never applied after the row (only,
-      // with a backlog over MAX_BATCH, up to one batch before it).
-      const deltas = this.deltas?.takeDeltas() ?? [];
+    while (this.#batch || this.#pending.length > 0 || this.deltas?.hasUnflushed()) {
+      // The deltas are taken in the same synchronous step as the rows: a request settles its
+      // reservation and appends its row together, so a row's consumption is never applied
+      // after the row (only, with a backlog over MAX_BATCH, up to one batch before it).
+      const b = (this.#batch ??= { key: randomUUID(), rows: this.#pending.slice(0, MAX_BATCH), deltas: this.deltas?.takeDeltas() ?? [] });
       try {
-        await this.db.transaction(async (tx) => {
-          await copyLedgerRows(tx, batch);
-          await applyLeaseDeltas(tx, deltas);
+        const fresh = await this.db.transaction(async (tx) => {
+          if (!(await claimLedgerBatch(tx, b.key))) return false;
+          await copyLedgerRows(tx, b.rows);
+          await applyLeaseDeltas(tx, b.deltas);
+          return true;
         });
-        this.deltas?.commitDeltas();
-        this.#pending.splice(0, batch.length);
-        this.written += batch.length;
-      } catch (err) {
-        if (isPermanent(err) && batch.length > 0) {
+        // Committed before (its answer was lost, or row by row stopped half way): only rows
+        // missing are inserted; the deltas are not applied again.
+        if (fresh) this.written += b.rows.length;
+        else await this.#rowByRow(b);
+        this.#done(b);
+      } catch (first) {
+        let err = first;
+        if (isPermanent(err) && b.rows.length > 0) {
           // A row Postgres will never take must not hold back the others, nor the budget
-          // consumption: write row by row, keep the money, and report what was refused. A
-          // row already stored (a flush retried after its commit went through: the batch
-          // COPY has no ON CONFLICT) lands here too, and is skipped row by row.
+          // consumption: write row by row, keep the money, and report what was refused.
           try {
-            await this.#rowByRow(batch, deltas);
+            await this.#rowByRow(b);
+            this.#done(b);
             continue;
           } catch (again) {
-            this.log.warn('usage ledger rows not written yet', { error: again, pending: this.#pending.length });
-            this.#timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs * 10).unref();
-            return;
+            err = again;
           }
         }
-        this.deltas?.restoreDeltas(deltas);
+        // The batch stays as it is, key included, for the retry.
         this.log.warn('usage ledger rows not written yet', { error: err, pending: this.#pending.length });
         this.#timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs * 10).unref();
         return;
       }
     }
+    if (Date.now() - this.#prunedAt > PRUNE_EVERY_MS) {
+      this.#prunedAt = Date.now();
+      await pruneLedgerBatches(this.db, BATCH_KEY_DAYS).catch((err) => this.log.warn('ledger batch keys not pruned', { error: err }));
+    }
   }
 
-  async #rowByRow(batch: LedgerRow[], deltas: LeaseDelta[]): Promise<void> {
-    try {
-      await this.db.transaction((tx) => applyLeaseDeltas(tx, deltas));
-      this.deltas?.commitDeltas();
-    } catch (err) {
-      this.deltas?.restoreDeltas(deltas);
-      throw err;
-    }
-    for (const row of batch) {
+  #done(b: Batch): void {
+    this.#batch = undefined;
+    this.deltas?.commitDeltas();
+    this.#pending.splice(0, b.rows.length);
+  }
+
+  /** The deltas (once, by the key) in one transaction, then each row on its own, idempotently. */
+  async #rowByRow(b: Batch): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      if (await claimLedgerBatch(tx, b.key)) await applyLeaseDeltas(tx, b.deltas);
+    });
+    for (const row of b.rows) {
       try {
         await insertLedgerRows(this.db, [row]);
         this.written++;
@@ -137,7 +166,6 @@ export class LedgerWriter {
         });
       }
     }
-    this.#pending.splice(0, batch.length);
   }
 
   /** Drains the queue: the last step of a graceful shutdown. */

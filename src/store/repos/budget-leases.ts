@@ -39,7 +39,9 @@ export type BorrowResult =
   | { kind: 'granted'; leaseId: string; granted: bigint }
   | { kind: 'no_room'; free: bigint }
   /** The budget was deleted meanwhile. */
-  | { kind: 'gone' };
+  | { kind: 'gone' }
+  /** `periodStart` is not the budget's current period by the database clock (`dbNow`). */
+  | { kind: 'stale_period'; dbNow: Date };
 
 /**
  * Moves money from a budget period's free pool into a lease: at least `need`, at most `want`,
@@ -51,6 +53,13 @@ export type BorrowResult =
 export async function borrow(db: Db, r: BorrowRequest): Promise<BorrowResult> {
   try {
     return await db.transaction(async (tx) => {
+      // Periods follow the database clock, not the replica's (migration 0006).
+      const { rows: cur } = await tx.query<{ current: Date; db_now: Date }>(
+        'SELECT budget_period_start(period, now()) AS current, now() AS db_now FROM budgets WHERE id = $1',
+        [r.budgetId],
+      );
+      if (!cur[0]) return { kind: 'gone' } as const;
+      if (cur[0].current.getTime() !== r.periodStart.getTime()) return { kind: 'stale_period', dbNow: cur[0].db_now } as const;
       await tx.query('INSERT INTO budget_periods (budget_id, period_start) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
         r.budgetId,
         r.periodStart,
@@ -141,19 +150,27 @@ export async function giveBack(db: Db, leaseId: string, amount: bigint, close: b
   });
 }
 
+export interface RenewedLease {
+  id: string;
+  /** How far the lease's budget period is over its limit (a lowered limit): to recall. */
+  excess: bigint;
+}
+
 /**
- * Keeps a live replica's leases from being swept. Returns the ids of its leases still open:
- * any other lease it thinks it has was swept and must not be reserved from. Rows are locked
- * in id order, the order the ledger flush locks them in.
+ * Keeps a live replica's leases from being swept. Returns its leases still open: any other
+ * lease it thinks it has was swept and must not be reserved from. Rows are locked in id
+ * order, the order the ledger flush locks them in.
  */
-export async function renewLeases(db: Queryable, replicaId: string, ttlMs: number): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>(
-    `UPDATE budget_leases SET expires_at = now() + make_interval(secs => $2::float8 / 1000)
+export async function renewLeases(db: Queryable, replicaId: string, ttlMs: number): Promise<RenewedLease[]> {
+  const { rows } = await db.query<{ id: string; excess: bigint | null }>(
+    `UPDATE budget_leases l SET expires_at = now() + make_interval(secs => $2::float8 / 1000)
       WHERE id IN (SELECT id FROM budget_leases WHERE replica_id = $1 AND state = 'open' ORDER BY id FOR UPDATE)
-      RETURNING id`,
+      RETURNING l.id, (SELECT GREATEST(p.spent + p.leased - b.limit_pico, 0)
+                         FROM budget_periods p JOIN budgets b ON b.id = p.budget_id
+                        WHERE p.budget_id = l.budget_id AND p.period_start = l.period_start) AS excess`,
     [replicaId, ttlMs],
   );
-  return rows.map((r) => r.id);
+  return rows.map((r) => ({ id: r.id, excess: BigInt(r.excess ?? 0n) }));
 }
 
 export interface SweptLease {
