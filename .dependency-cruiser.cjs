@@ -14,7 +14,7 @@ const LAYERS = [
   { name: 'entry points', folders: ['cli', 'app', 'runtime'] },
   { name: 'ways in', folders: ['server'] },
   { name: 'use cases', folders: ['calls', 'admin'] },
-  { name: 'domain', folders: ['routing', 'budget', 'ledger', 'catalog', 'providers'] },
+  { name: 'domain', folders: ['routing', 'budget', 'limits', 'ledger', 'catalog', 'providers'] },
   { name: 'storage and config', folders: ['store', 'config'] },
   { name: 'shared leaf files', files: ['errors', 'ids', 'log'] },
 ];

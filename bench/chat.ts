@@ -416,11 +416,11 @@ async function main(): Promise<void> {
         `concurrency ${String(r.concurrency).padStart(4)}: switchyard ${r.switchyardRps} req/s, floor ${r.floorRps} req/s, ratio ${r.ratio.toFixed(2)} (target ≥ 0.70)`,
       );
     }
-    mem.forEach((m, i) =>
+    for (const [i, m] of mem.entries()) {
       console.log(
         `memory wave ${i + 1}: ${m.streams} concurrent streams (${m.completed} completed), RSS before ${m.before_mb} MB, peak ${m.peak_mb} MB, after ${m.after_mb} MB (target peak ≤ 200 MB, no growth)`,
-      ),
-    );
+      );
+    }
     if (pk)
       console.log(
         `switchyard / portkey: throughput ${(s.rps / pk.rps).toFixed(2)}× (target ≥ 5×), ttft p50 ${(pk.ttftP50 / s.ttftP50).toFixed(2)}× faster`,

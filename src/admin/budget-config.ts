@@ -40,7 +40,7 @@ export async function seedBudgets(db: Db, config: ResolvedConfig): Promise<void>
 }
 
 /** A key name of the tenant: a config file key first, else a stored key with that name. */
-async function resolveKey(db: Db, config: ResolvedConfig, tenant: string, name: string, field: string): Promise<string> {
+export async function resolveKey(db: Db, config: ResolvedConfig, tenant: string, name: string, field: string): Promise<string> {
   const fromFile = config.keys.filter((k) => k.tenant === tenant && k.name === name);
   if (fromFile.length === 1) return configKeyId(fromFile[0]!);
   const stored = (await readAll((q, page) => listApiKeys(q, tenant, page), db)).filter((k) => k.name === name);

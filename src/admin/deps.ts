@@ -4,6 +4,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { KeySpec } from '../config/load.js';
 import type { Db } from '../store/db.js';
 import type { KeyVault } from './key-vault.js';
+import type { LimitIndex } from '../limits/limit-index.js';
 import { changePublisher, type ChangePublisher, type PublishDeps } from './publish.js';
 
 /** The parts of this replica's routing state the use cases read. */
@@ -12,6 +13,10 @@ export interface AdminState {
   snapshot(): { readonly catalog: Catalog };
   /** The config file's API keys (hashes only): a budget may name one. */
   readonly configKeys: readonly KeySpec[];
+  /** Rate limits in force (config and admin); unset where the state has none (tests). */
+  limits?(): LimitIndex;
+  /** Set when a shared limiter store is configured: without one, stored limits would not be enforced. */
+  readonly limiter?: unknown;
 }
 
 export interface AdminDeps {

@@ -16,7 +16,7 @@ import { notify, type Queryable } from '../store/db.js';
 export const CONFIG_CHANNEL = 'switchyard_config';
 
 /** What changed: the store's entity names. Sent as the CONFIG_CHANNEL payload. */
-export type ChangeKind = 'tenant' | 'api_key' | 'provider' | 'model_override' | 'alias' | 'route_rule' | 'budget' | 'policy';
+export type ChangeKind = 'tenant' | 'api_key' | 'provider' | 'model_override' | 'alias' | 'route_rule' | 'budget' | 'rate_limit' | 'policy';
 
 interface Effects {
   /** Rebuild this replica's routing state. */
@@ -43,6 +43,7 @@ export const EFFECTS: Readonly<Record<ChangeKind, Effects>> = {
   alias: ROUTING,
   route_rule: ROUTING,
   budget: ROUTING,
+  rate_limit: ROUTING,
   policy: { reload: true, notify: false, auth: false },
 };
 

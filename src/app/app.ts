@@ -12,16 +12,19 @@ import { startGrpcServer, type RunningGrpcServer } from '../server/grpc-server.j
 import { guard } from '../server/guard.js';
 import { startHttpServer, type RunningHttpServer } from '../server/http-server.js';
 import { routerService } from '../server/router-service.js';
+import { openAiRoutes } from '../server/openai/routes.js';
 import { useNodeTextEncoding } from '../server/text-encoding.js';
 import { type Db } from '../store/db.js';
 import { openDb } from '../store/open.js';
 import { closeUpstreamPools } from '../providers/http.js';
 import { migrate } from '../store/migrate.js';
+import { startJanitor } from '../store/partitions.js';
 import { findApiKeyByHash } from '../store/repos/api-keys.js';
 import { getTenant } from '../store/repos/tenants.js';
 import { POLICY_CHANNEL } from '../store/repos/policies.js';
 import { KeyVault } from '../admin/key-vault.js';
 import { DecisionWriter } from '../ledger/decision-writer.js';
+import { openSpool } from './spool-config.js';
 import { configKeyId } from '../admin/budget-config.js';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ESCROW, EscrowEngine, type EscrowOptions } from '../budget/escrow.js';
@@ -32,6 +35,8 @@ import { preloadTokenizers } from '../routing/tokenizer.js';
 import { assertConfigPolicies } from '../routing/policy-config.js';
 import { CONFIG_CHANNEL, EFFECTS, type ChangeKind } from '../admin/publish.js';
 import { RELOAD_BACKSTOP_MS, RuntimeState } from './state.js';
+import { configLimits } from '../admin/limit-config.js';
+import { startLimiter, type LimiterTuning } from './limiter.js';
 
 export interface AppOptions {
   config: ResolvedConfig;
@@ -41,6 +46,8 @@ export interface AppOptions {
   env?: NodeJS.ProcessEnv;
   /** Escrow lease tuning (tests and benches). */
   escrow?: Partial<EscrowOptions>;
+  /** Rate limiter tuning (tests): a shared clock, lease length, key prefix. */
+  limiter?: LimiterTuning;
 }
 
 export interface App {
@@ -58,6 +65,10 @@ const ROUTER_PENDING = 'not built in this version';
 const ADMIN_PENDING = 'not built in this version';
 /** AdminService methods a tenant key may call (for its own tenant). */
 const TENANT_ADMIN_METHODS = new Set(['QueryUsage']);
+/** Daily partitions kept ready after today: a replica may be down over a day boundary. */
+const PARTITION_DAYS_AHEAD = 3;
+/** Hourly is plenty for daily partitions created days ahead. */
+const JANITOR_INTERVAL_MS = 3_600_000;
 
 export async function startApp(opts: AppOptions): Promise<App> {
   const { config } = opts;
@@ -84,13 +95,47 @@ export async function startApp(opts: AppOptions): Promise<App> {
     if (devMode) assertLoopback(config);
 
     const vault = new KeyVault(env.SWITCHYARD_SECRET_KEY);
-    const decisions = new DecisionWriter(db, log);
+    const decisions = new DecisionWriter(db, log, {
+      routeSampleRate: config.dataLifecycle.routeSampleRate,
+      spool: openSpool('decisions', config, env),
+    });
+    // Daily partitions ahead and retention (src/store/partitions.ts); every replica runs it, the
+    // advisory lock makes one at a time do the work. The first run finishes before serving so
+    // today's partition exists; a failure is logged and the DEFAULT partition keeps inserts working.
+    const janitor = startJanitor(
+      db,
+      {
+        daysAhead: PARTITION_DAYS_AHEAD,
+        intervalMs: JANITOR_INTERVAL_MS,
+        retentionDays: {
+          decisions: config.dataLifecycle.decisionsRetentionDays,
+          usage_ledger: config.dataLifecycle.usageLedgerRetentionDays,
+        },
+      },
+      (err, r) => {
+        if (err) log.warn('partition janitor failed; retried at its next run', { error: err });
+        else if (r && (r.created.length || r.dropped.length || r.moved || r.expired)) log.info('partitions maintained', { ...r });
+      },
+    );
+    await janitor.first;
     // Each process start is a new replica: its leases are its own, and a crashed start's
     // leases are swept by whoever is alive.
     const replicaId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const escrow = new EscrowEngine(db, log, { replicaId, ...DEFAULT_ESCROW, ...escrowFromEnv(env), ...opts.escrow });
     const ledger = new LedgerWriter(db, log, escrow);
-    const state = new RuntimeState({ config, db, vault, log, env, decisions, money: { escrow, ledger } });
+    const limitDefs = await configLimits(db, config);
+    const limits = await startLimiter(config, log, () => state.limits(), opts.limiter);
+    const state = new RuntimeState({
+      config,
+      db,
+      vault,
+      log,
+      env,
+      decisions,
+      money: { escrow, ledger },
+      limiter: limits?.limiter,
+      configLimits: limitDefs,
+    });
     escrow.start();
     await state.reload();
     // OpenAI's tokenizer is built once, before serving, when an OpenAI-family provider is configured.
@@ -160,11 +205,21 @@ export async function startApp(opts: AppOptions): Promise<App> {
         },
         readMaxBytes: transportLimit,
         logger,
+        // The OpenAI-compatible API (/v1/...), beside the Connect routes: the same use cases and keys.
+        extraRoutes: openAiRoutes({
+          calls: state,
+          auth,
+          maxMessageBytes: config.maxMessageBytes,
+          maxBodyBytes: transportLimit,
+          log: logError,
+        }),
       });
     } catch (err) {
       await grpc?.close(0);
+      await limits?.close();
       await escrow.close();
       clearInterval(backstop);
+      await janitor.stop();
       await unlisten().catch(() => undefined);
       throw new ConfigError(`cannot listen: ${(err as Error).message}`);
     }
@@ -199,6 +254,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
         await Promise.allSettled([grpcServer.close(graceMs), httpServer.close(graceMs)]);
         // Idle keep-alive sockets to upstreams would otherwise keep the process alive.
         await closeUpstreamPools();
+        await limits?.close();
         // Money last: every call has settled once the listeners drained; the ledger rows and
         // the consumption they explain are written, then unused lease money goes back.
         // Calls cut off by the grace period settle as their generators unwind: wait for them.
@@ -206,6 +262,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
         await ledger.close();
         await escrow.close();
         await decisions.close();
+        await janitor.stop();
         if (ownsDb) await db.close();
       },
     };

@@ -36,6 +36,11 @@ import { AdapterRegistry } from './adapters.js';
 import { BreakerRegistry } from '../routing/breaker.js';
 import { HealthTracker } from '../routing/health.js';
 import { DEFAULT_RETRY, type ExecutorDeps } from '../routing/executor.js';
+import { LimitIndex } from '../limits/limit-index.js';
+import type { Limiter } from '../limits/limiter.js';
+import type { RateLimitDef } from '../limits/types.js';
+import { listRateLimits } from '../store/repos/rate-limits.js';
+import { limitFromStored } from '../admin/rate-limits.js';
 
 /** Backstop re-read: a notification lost while a LISTEN connection was down is caught up here. */
 export const RELOAD_BACKSTOP_MS = 30_000;
@@ -96,6 +101,9 @@ export interface RuntimeParts {
   decisions: DecisionLog;
   /** Budgets and the usage ledger; absent where calls spend nothing (routing-only tests). */
   money?: { escrow: EscrowEngine; ledger: LedgerWriter };
+  /** Rate limits: the shared limiter (absent: none enforced) and the config file's limits. */
+  limiter?: Limiter;
+  configLimits?: readonly RateLimitDef[];
 }
 
 export class RuntimeState implements CallDeps {
@@ -107,6 +115,10 @@ export class RuntimeState implements CallDeps {
   #reloadApplied = 0;
   readonly decisions: DecisionLog;
   readonly money: Money | undefined;
+  readonly limiter: Limiter | undefined;
+  readonly #configLimits: readonly RateLimitDef[];
+  /** Rate limits (config and AdminService), swapped in by reload() together with the snapshot. */
+  #limits: LimitIndex;
   readonly adapters = new AdapterRegistry();
   readonly #breakers = new BreakerRegistry();
   readonly executor: ExecutorDeps = {
@@ -137,6 +149,9 @@ export class RuntimeState implements CallDeps {
     this.env = parts.env ?? process.env;
     this.decisions = parts.decisions;
     this.money = parts.money && { ...parts.money, budgetsFor: (t, k, w) => this.budgetsFor(t, k, w) };
+    this.limiter = parts.limiter;
+    this.#configLimits = parts.configLimits ?? [];
+    this.#limits = new LimitIndex(this.#configLimits);
     this.#current = this.#assemble([], [], [], []);
   }
 
@@ -163,6 +178,11 @@ export class RuntimeState implements CallDeps {
     return this.#budgets.budgetsFor(tenantId, apiKeyId, workerId);
   }
 
+  /** Every rate limit in force (config and AdminService), sorted by id. */
+  limits(): LimitIndex {
+    return this.#limits;
+  }
+
   /** A stored policy version, for what-if replays (GetDecision replay_policy_version). */
   policyAt(version: string, tenant: string, field: string): Promise<PolicySnapshot> {
     return loadPolicyVersion(this.db, version, tenant, field);
@@ -178,6 +198,8 @@ export class RuntimeState implements CallDeps {
     // before it is awaited below (where it rejects reload() like any other read).
     const budgetRows = listAllBudgets(this.db);
     budgetRows.catch(() => undefined);
+    const limitRows = readAll(listRateLimits, this.db);
+    limitRows.catch(() => undefined);
     const [providers, overrides, aliases, rules, policy] = await Promise.all([
       readAll(listProviders, this.db),
       readAll(listModelOverrides, this.db),
@@ -209,10 +231,12 @@ export class RuntimeState implements CallDeps {
       strategy: (r.strategy ?? undefined) as StrategyName | undefined,
     }));
     const budgets = new BudgetIndex(await budgetRows);
+    const limits = new LimitIndex([...this.#configLimits, ...(await limitRows).map(limitFromStored)]);
     if (generation < this.#reloadApplied) return this.#current;
     this.#reloadApplied = generation;
     this.#current = this.#assemble(specs, modelOverrides, aliasDefs, routeDefs, policy);
     this.#budgets = budgets;
+    this.#limits = limits;
     return this.#current;
   }
 

@@ -17,6 +17,8 @@ import type { CallDeps } from './deps.js';
 import type { Reservation } from '../budget/escrow.js';
 import { reserveFor, settleCall, worstCase } from './metering.js';
 import { planCall } from './plan-call.js';
+import { admitCall } from './limits.js';
+import type { Admission } from '../limits/limiter.js';
 
 /** What a Chat streams: the executor's events, with the decision id and the priced usage. */
 export type ChatCallEvent =
@@ -63,6 +65,7 @@ export async function* runChat(intent: ChatIntent, caller: Caller, deps: CallDep
   const recordOf = (outcome: unknown) => decisionRecord('Chat', planned, caller, intent.context, outcome);
   const startedAt = Date.now();
   let reservation: Reservation | undefined;
+  let admission: Admission | undefined;
   try {
     if (body.providerOptions) {
       const violations = providerOptionViolations(
@@ -74,8 +77,10 @@ export async function* runChat(intent: ChatIntent, caller: Caller, deps: CallDep
       );
       if (violations.length > 0) throw invalidFields(violations);
     }
+    admission = await admitCall(deps, caller, intent.model, p.candidates);
     reservation = await reserveFor(deps.money, caller, intent.context.workerId, worstCase(p.candidates));
   } catch (err) {
+    admission?.release();
     deps.decisions.record(recordOf({ refused: (err as Error).message }));
     throw err;
   }
@@ -162,6 +167,7 @@ export async function* runChat(intent: ChatIntent, caller: Caller, deps: CallDep
       }
     }
   } finally {
+    admission.release(reported ? reported.inputTokens + reported.outputTokens : undefined);
     // Recorded whatever happened, a client that went away included (finish stays unset).
     const cost = settleCall(deps.money, reservation, {
       decisionId,

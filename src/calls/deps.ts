@@ -6,6 +6,7 @@ import type { ExecutorDeps } from '../routing/executor.js';
 import type { PolicySnapshot, UnsupportedParameters } from '../routing/policy.js';
 import type { DecisionRow } from '../store/repos/decisions.js';
 import type { Money } from './metering.js';
+import type { Limiter } from '../limits/limiter.js';
 
 export type CallSnapshot = RoutingSnapshot & { catalog: Catalog };
 
@@ -24,6 +25,8 @@ export interface CallDeps {
   readonly decisions: DecisionLog;
   /** Budgets and the usage ledger; undefined where a call spends nothing (routing-only tests). */
   readonly money: Money | undefined;
+  /** Rate limits shared by the replicas (src/limits/); unset: none enforced. */
+  readonly limiter?: Limiter | undefined;
   /** A stored policy version ("platform:2+tenant:acme:1") for what-if replays; errors name `field`. */
   policyAt(version: string, tenant: string, field: string): Promise<PolicySnapshot>;
 }

@@ -9,6 +9,8 @@ import type { CallDeps } from './deps.js';
 import type { Reservation } from '../budget/escrow.js';
 import { reserveFor, settleCall, worstCase, type CallOutcome } from './metering.js';
 import { planCall, type CallContext } from './plan-call.js';
+import { admitCall } from './limits.js';
+import type { Admission } from '../limits/limiter.js';
 
 export interface EmbedIntent {
   /** A model id, a bare upstream name or an alias; "" when a route rule chooses. */
@@ -59,9 +61,12 @@ export async function runEmbed(intent: EmbedIntent, caller: Caller, deps: CallDe
     priceVersion: planned.snap.catalog.version,
   };
   let reservation: Reservation | undefined;
+  let admission: Admission | undefined;
   try {
+    admission = await admitCall(deps, caller, intent.model, p.candidates);
     reservation = await reserveFor(deps.money, caller, intent.context.workerId, worstCase(p.candidates));
   } catch (err) {
+    admission?.release();
     record({ refused: (err as Error).message });
     throw err;
   }
@@ -75,6 +80,7 @@ export async function runEmbed(intent: EmbedIntent, caller: Caller, deps: CallDe
       control.deadlineMs,
     );
   } catch (err) {
+    admission.release();
     const cancelled = control.signal.aborted;
     // A cancelled embedding may have reached the upstream: charge its input (estimated) at
     // the first candidate's prices. A failed one was not billed.
@@ -89,6 +95,7 @@ export async function runEmbed(intent: EmbedIntent, caller: Caller, deps: CallDe
     throw err;
   }
   const { result, candidate } = executed;
+  admission.release(result.usage.inputTokens === 0 ? undefined : result.usage.inputTokens);
   record({ provider: candidate.provider, model: candidate.model.id, attempts: executed.attempts });
   const estimated = result.usage.inputTokens === 0;
   const tokens = estimated ? inputTokens : result.usage.inputTokens;

@@ -10,6 +10,7 @@ import {
   configSchema,
   type AliasConfig,
   type BudgetConfig,
+  type LimitConfig,
   type ModelConfig,
   type PolicyRulesConfig,
   type ProviderKind,
@@ -107,6 +108,12 @@ export interface ResolvedConfig {
   budgets: BudgetConfig[];
   /** The file's `strategies:` knobs; unset: the planner's defaults. */
   tuning?: StrategyTuningSpec;
+  /** The file's `limits:` (src/limits/); api_key names are resolved by src/admin/limit-config.ts. */
+  limits: LimitConfig[];
+  /** The rate limiter's store: REDIS_URL / SWITCHYARD_REDIS_URL > `limiter.redis_url`. */
+  limiter: { redisUrl?: string | undefined; onStoreDown: 'open' | 'closed'; keyPrefix: string };
+  /** `decisions:` and `usage_ledger:` (src/store/partitions.ts): days kept (null: forever), Route sampling. */
+  dataLifecycle: { decisionsRetentionDays: number | null; usageLedgerRetentionDays: number | null; routeSampleRate: number };
 }
 
 export interface ConfigFlags {
@@ -182,11 +189,22 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     tenants: file.tenants.map((t) => ({ id: t.id, name: t.name })),
     keys,
     budgets: file.budgets,
+    limits: file.limits,
+    limiter: {
+      redisUrl: env.SWITCHYARD_REDIS_URL || env.REDIS_URL || file.limiter?.redis_url,
+      onStoreDown: file.limiter?.on_store_down ?? 'open',
+      keyPrefix: file.limiter?.key_prefix ?? 'sy:rl:',
+    },
     adminKeyHash: env.SWITCHYARD_ADMIN_KEY ? sha256Hex(env.SWITCHYARD_ADMIN_KEY) : undefined,
     unsupportedParameters: file.policy?.unsupported_parameters ?? 'warn',
     ...(file.strategies
       ? { tuning: { explorationPermille: Math.round(file.strategies.fastest.exploration_percent * 10), scored: file.strategies.scored } }
       : {}),
+    dataLifecycle: {
+      decisionsRetentionDays: file.decisions.retention_days,
+      usageLedgerRetentionDays: file.usage_ledger.retention_days,
+      routeSampleRate: file.decisions.route_sample_rate,
+    },
     policies: {
       ...(file.policy ? { platform: rulesFromConfig(file.policy) } : {}),
       tenants: Object.fromEntries(file.tenants.filter((t) => t.policy).map((t) => [t.id, rulesFromConfig(t.policy!)])),

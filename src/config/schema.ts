@@ -196,6 +196,42 @@ export function usdToPico(usd: string): bigint {
   return BigInt(whole) * 1_000_000_000_000n + BigInt(fraction.padEnd(12, '0') || '0');
 }
 
+/**
+ * A rate limit (src/limits/): requests and tokens per minute and concurrent calls, for a
+ * tenant, one of its API keys (by name) or one model (by id or alias) for the tenant. 0: none.
+ */
+const limitSchema = z
+  .strictObject({
+    tenant: id,
+    scope: z.enum(['tenant', 'api_key', 'model']),
+    api_key: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    requests_per_minute: z.number().int().nonnegative().default(0),
+    tokens_per_minute: z.number().int().nonnegative().default(0),
+    concurrent: z.number().int().nonnegative().default(0),
+  })
+  .superRefine((l, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if ((l.scope === 'api_key') !== (l.api_key !== undefined)) issue('api_key', 'is required for scope api_key, and only for it');
+    if ((l.scope === 'model') !== (l.model !== undefined)) issue('model', 'is required for scope model, and only for it');
+    if (l.requests_per_minute + l.tokens_per_minute + l.concurrent === 0) {
+      issue('requests_per_minute', 'set at least one of requests_per_minute, tokens_per_minute or concurrent');
+    }
+  });
+
+/** Where rate limits are counted (shared by every replica) and what to do when it is down. */
+const limiterSchema = z.strictObject({
+  /** redis://host:port/db; REDIS_URL (or SWITCHYARD_REDIS_URL) overrides it. */
+  redis_url: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+    .optional(),
+  /** Store unreachable: admit calls unlimited (open) or refuse them with UNAVAILABLE (closed). */
+  on_store_down: z.enum(['open', 'closed']).default('open'),
+  /** Prefix of every key, so deployments can share one Redis. */
+  key_prefix: z.string().min(1).default('sy:rl:'),
+});
+
 const tenantSchema = z.strictObject({
   id,
   name: z.string().default(''),
@@ -211,6 +247,23 @@ const serverSchema = z.strictObject({
   max_message_bytes: z.number().int().positive().optional(),
 });
 
+/** Days of rows kept; `null` keeps them forever. Whole UTC days are dropped (daily partitions). */
+const retentionDays = z.number().int().min(1).max(36_500).nullable();
+
+const decisionsSchema = z.strictObject({
+  retention_days: retentionDays.default(30),
+  /**
+   * Share of Route decisions stored, 0..1 (default 1: all). Route is the planner alone and can
+   * be called far more often than Chat or Embed; an unsampled Route's id is still returned, and
+   * GetDecision answers NOT_FOUND for it. Chat and Embed decisions are always stored.
+   */
+  route_sample_rate: z.number().min(0).max(1).default(1),
+});
+
+const usageLedgerSchema = z.strictObject({
+  retention_days: retentionDays.default(null),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.default({}),
   providers: z.array(providerSchema).optional(),
@@ -221,8 +274,15 @@ export const configSchema = z.strictObject({
   tenants: z.array(tenantSchema).default([]),
   /** Budgets seeded at start-up (source 'config'); AdminService manages others. */
   budgets: z.array(budgetSchema).default([]),
+  /** Rate limits (src/limits/); AdminService manages others. */
+  limits: z.array(limitSchema).default([]),
+  limiter: limiterSchema.optional(),
   /** Platform policy, seeded into the database as a new version when it changes (src/admin/policies.ts). */
   policy: policyRulesSchema.optional(),
+  /** Decision records: retention and sampling (src/store/partitions.ts, src/ledger/decision-writer.ts). */
+  decisions: decisionsSchema.prefault({}),
+  /** The usage ledger's retention; kept forever unless set. */
+  usage_ledger: usageLedgerSchema.prefault({}),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;
@@ -233,3 +293,5 @@ export type RouteConfig = z.infer<typeof routeSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
 export type PolicyRulesConfig = z.infer<typeof policyRulesSchema>;
 export type BudgetConfig = z.output<typeof budgetSchema>;
+export type LimitConfig = z.output<typeof limitSchema>;
+export type LimiterConfig = z.output<typeof limiterSchema>;

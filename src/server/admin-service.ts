@@ -15,6 +15,7 @@ import * as tenants from '../admin/tenants.js';
 import { ID_PATTERN, ID_RULE } from '../admin/validate.js';
 import * as c from './admin-convert.js';
 import { budgetHandlers } from './admin-budgets.js';
+import { rateLimitHandlers } from './admin-rate-limits.js';
 import { policyHandlers } from './admin-policies.js';
 import { sensitivityFromProto, strategyFromProto } from './convert.js';
 import { Violations } from './validate.js';
@@ -98,6 +99,7 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
     ...policyHandlers(d),
     // Budgets and usage (admin-budgets.ts)
     ...budgetHandlers(d),
+    ...rateLimitHandlers(d),
 
     // Tenants
     async createTenant(req) {

@@ -1,9 +1,9 @@
 // The one table from domain error kinds to gRPC/Connect codes, and the conversion of any
-// thrown value into a ConnectError with google.rpc details (ErrorInfo, BadRequest) that
-// clients in any language can branch on. Unknown errors become INTERNAL with no internals.
+// thrown value into a ConnectError with google.rpc details (ErrorInfo, BadRequest, QuotaFailure,
+// RetryInfo) that clients in any language can branch on. Unknown errors become INTERNAL with no internals.
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { BadRequestSchema, ErrorInfoSchema, QuotaFailureSchema } from '../../gen/google/rpc/error_details_pb.js';
+import { BadRequestSchema, ErrorInfoSchema, QuotaFailureSchema, RetryInfoSchema } from '../../gen/google/rpc/error_details_pb.js';
 import { SwitchyardError, type ErrorKind } from '../errors.js';
 import { UpstreamError, type UpstreamErrorKind } from '../providers/errors.js';
 
@@ -67,6 +67,24 @@ export function toConnectError(err: unknown, log?: ErrorLogger): ConnectError {
         }),
       });
     }
+    if (err.reason === 'RATE_LIMITED') {
+      // Which limit refused the call (src/limits/limiter.ts), in the detail quota-aware clients read.
+      details.push({
+        desc: QuotaFailureSchema,
+        value: create(QuotaFailureSchema, {
+          violations: [{ subject: `rate_limit:${err.metadata.limit_id ?? ''}:${err.metadata.dimension ?? ''}`, description: err.message }],
+        }),
+      });
+    }
+    const retryMs = Number(err.metadata.retry_after_ms);
+    if (err.metadata.retry_after_ms !== undefined && Number.isFinite(retryMs) && retryMs >= 0) {
+      // google.rpc.RetryInfo: when the same call may succeed (gRPC clients' retry policies read it).
+      const ms = Math.ceil(retryMs);
+      details.push({
+        desc: RetryInfoSchema,
+        value: create(RetryInfoSchema, { retryDelay: { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 } }),
+      });
+    }
     return new ConnectError(err.message, CODE_OF[err.kind], undefined, details);
   }
   if (err instanceof UpstreamError) {
@@ -87,6 +105,20 @@ export function toConnectError(err: unknown, log?: ErrorLogger): ConnectError {
   if (err instanceof Error && err.name === 'AbortError') {
     return new ConnectError('the call was cancelled', Code.Canceled);
   }
+  if (isUnstorableText(err)) {
+    // Postgres text cannot hold NUL (U+0000): the caller's value, not the server, is at fault.
+    return toConnectError(
+      new SwitchyardError('invalid_argument', 'a text field holds a character that cannot be stored (U+0000)', {
+        reason: 'INVALID_CHARACTER',
+      }),
+    );
+  }
   log?.('internal error', err);
   return new ConnectError('internal error', Code.Internal);
+}
+
+/** SQLSTATE 22021 (character_not_in_repertoire) / 22P05 (untranslatable_character), from pg or PGlite. */
+function isUnstorableText(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '22021' || code === '22P05';
 }

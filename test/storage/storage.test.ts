@@ -18,6 +18,8 @@ import { escrowSuite } from './suites/escrow.js';
 import { budgetsSuite } from './suites/budgets.js';
 import { usageSuite } from './suites/usage.js';
 import { reloadSuite } from './suites/reload.js';
+import { partitionsSuite } from './suites/partitions.js';
+import { moneyEdgesSuite } from './suites/money-edges.js';
 
 describe.each(BACKENDS)('storage on %s', (backend) => {
   const ctx = { backend } as StorageCtx;
@@ -45,4 +47,6 @@ describe.each(BACKENDS)('storage on %s', (backend) => {
   budgetsSuite(ctx);
   usageSuite(ctx);
   reloadSuite(ctx);
+  partitionsSuite(ctx);
+  moneyEdgesSuite(ctx);
 });
