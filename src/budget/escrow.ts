@@ -10,7 +10,8 @@
 //   consumed — settled cost (memory; reaches Postgres with the ledger rows, ledger/writer.ts)
 //   free     — granted − held − consumed: what the next reservation can take without Postgres
 // Unused money goes back when a lease sits idle, at shutdown, and (for a crashed replica) when
-// another replica's sweeper finds the lease expired.
+// another replica's sweeper finds the lease expired; calls that were in flight on it are then
+// settled at what they held, from the intents the ledger wrote (src/store/repos/call-intents.ts).
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { borrow, giveBack, renewLeases, sweepExpiredLeases, type BorrowResult } from '../store/repos/budget-leases.js';
@@ -56,8 +57,12 @@ export class EscrowEngine implements SettleSink {
   /** Every lease object that may still hold money, current or retired. */
   readonly #all = new Set<LocalLease>();
   readonly #dirty = new Set<LocalLease>();
-  /** Leases whose deltas a ledger flush is writing now: not closable until it commits. */
-  readonly #flushing = new Set<LocalLease>();
+  /**
+   * Leases whose deltas are in a ledger batch not committed yet, by batch key: written now,
+   * retried, or spooled to disk while Postgres is away (src/ledger/writer.ts). Such a lease is
+   * not closable until every batch it is in commits (LocalLease.batches counts them).
+   */
+  readonly #inBatch = new Map<string, LocalLease[]>();
   /** Settled cost on budgets no lease was ever borrowed for (a call estimated at 0). */
   #leaseless = new Map<string, LeaseDelta>();
   readonly #opts: Required<EscrowOptions>;
@@ -203,11 +208,12 @@ export class EscrowEngine implements SettleSink {
     return new Reservation(this, taken, amount);
   }
 
-  /** Settled costs not yet in Postgres; the ledger writer applies them with its rows. */
-  takeDeltas(): LeaseDelta[] {
+  /** Settled costs not yet in Postgres, for ledger batch `key`, which applies them with its rows. */
+  takeDeltas(key: string): LeaseDelta[] {
     const out: LeaseDelta[] = [...this.#leaseless.values()];
     this.#leaseless = new Map();
-    for (const l of this.#dirty) {
+    const leases = [...this.#dirty];
+    for (const l of leases) {
       if (l.unflushedConsumed > 0n || l.unflushedOverage > 0n) {
         out.push({
           leaseId: l.leaseId ?? '',
@@ -219,30 +225,17 @@ export class EscrowEngine implements SettleSink {
       }
       l.unflushedConsumed = 0n;
       l.unflushedOverage = 0n;
-      this.#flushing.add(l);
+      l.batches++;
     }
     this.#dirty.clear();
+    if (leases.length > 0) this.#inBatch.set(key, leases);
     return out;
   }
 
-  /** The deltas last taken are in Postgres. */
-  commitDeltas(): void {
-    this.#flushing.clear();
-  }
-
-  /** A flush failed: its deltas go back to be flushed again. */
-  restoreDeltas(deltas: readonly LeaseDelta[]): void {
-    for (const d of deltas) {
-      const l = d.leaseId ? this.#byLeaseId(d.leaseId) : undefined;
-      if (!l) {
-        this.#addLeaseless(d);
-        continue;
-      }
-      l.unflushedConsumed += d.consumed;
-      l.unflushedOverage += d.overage;
-      this.#dirty.add(l);
-    }
-    this.#flushing.clear();
+  /** Batch `key` committed (its deltas are in Postgres); unknown keys (another process's) are ignored. */
+  commitDeltas(key: string): void {
+    for (const l of this.#inBatch.get(key) ?? []) l.batches--;
+    this.#inBatch.delete(key);
   }
 
   hasUnflushed(): boolean {
@@ -339,6 +332,8 @@ export class EscrowEngine implements SettleSink {
           budget: s.budgetId,
           replica: s.replicaId,
           abandoned_pico_usd: s.abandoned.toString(),
+          calls_settled: s.calls,
+          settled_pico_usd: s.settled.toString(),
         });
       }
     } catch (err) {
@@ -396,7 +391,7 @@ export class EscrowEngine implements SettleSink {
     const key = keyOf(l);
     if (this.#leases.get(key) === l) this.#leases.delete(key);
     // Kept in #all while requests still hold on it or its consumption is unflushed.
-    if (l.held === 0n && !this.#dirty.has(l) && !this.#flushing.has(l)) this.#all.delete(l);
+    if (l.held === 0n && !this.#dirty.has(l) && l.batches === 0) this.#all.delete(l);
   }
 
   #current(budgets: readonly BudgetDef[]): LocalLease[] {
@@ -414,11 +409,6 @@ export class EscrowEngine implements SettleSink {
       out.push(l);
     }
     return out;
-  }
-
-  #byLeaseId(leaseId: string): LocalLease | undefined {
-    for (const l of this.#all) if (l.leaseId === leaseId) return l;
-    return undefined;
   }
 
   /**
@@ -516,7 +506,7 @@ export class EscrowEngine implements SettleSink {
   async #giveBackFree(l: LocalLease, mayClose: boolean): Promise<void> {
     if (!l.leaseId || l.borrowing) return;
     const amount = l.free > 0n ? l.free : 0n;
-    const close = mayClose && l.held === 0n && !this.#dirty.has(l) && !this.#flushing.has(l);
+    const close = mayClose && l.held === 0n && !this.#dirty.has(l) && l.batches === 0;
     if (amount === 0n && !close) return;
     l.granted -= amount;
     if (close) {

@@ -14,6 +14,8 @@ export class LocalLease {
   consumed = 0n;
   unflushedConsumed = 0n;
   unflushedOverage = 0n;
+  /** Uncommitted ledger batches (in flight, retried or spooled) holding deltas of this lease. */
+  batches = 0;
   lastUsed = 0;
   /** Reserved pico-USD per ms, smoothed: sizes the next borrow to the demand. */
   rate = 0;

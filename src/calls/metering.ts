@@ -110,6 +110,36 @@ export function costOfOutcome(o: CallOutcome): { cost: bigint; estimated: boolea
   return { cost, estimated: true, usage };
 }
 
+/**
+ * Right after reserveFor: records that the call holds money, so that if this replica dies
+ * mid-call the lease sweeper settles it at the held amount with an 'abandoned' ledger row
+ * (call_intents, migration 0008). Queued for the ledger's next flush: no round trip here.
+ */
+export function noteIntent(
+  money: Money | undefined,
+  reservation: Reservation | undefined,
+  o: Pick<CallOutcome, 'decisionId' | 'requestId' | 'who' | 'workerId' | 'taskType' | 'rpc' | 'candidate' | 'priceVersion'>,
+): void {
+  if (!money || !reservation || reservation.amount <= 0n) return;
+  money.ledger.intend({
+    decisionId: o.decisionId,
+    createdAt: new Date(uuidv7Time(o.decisionId) ?? Date.now()),
+    leaseIds: reservation.leases.flatMap((l) => (l.leaseId ? [l.leaseId] : [])),
+    held: reservation.amount,
+    call: {
+      requestId: o.requestId,
+      tenantId: o.who.tenant,
+      apiKeyId: o.who.keyId,
+      workerId: o.workerId,
+      taskType: o.taskType,
+      rpc: o.rpc,
+      provider: o.candidate?.provider ?? '',
+      model: o.candidate?.model.id ?? '',
+      priceVersion: o.priceVersion,
+    },
+  });
+}
+
 /** Settles the hold and appends the ledger row. Never throws (called from finally blocks). */
 export function settleCall(money: Money | undefined, reservation: Reservation | undefined, o: CallOutcome): bigint {
   let priced: ReturnType<typeof costOfOutcome>;

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db.js';
 import { sqlState, SQLSTATE } from '../db.js';
+import { settleIntents } from './call-intents.js';
 
 /** What one settled lease owes Postgres since the last flush (src/ledger/writer.ts). */
 export interface LeaseDelta {
@@ -179,12 +180,18 @@ export interface SweptLease {
   periodStart: Date;
   replicaId: string;
   abandoned: bigint;
+  /** What calls in flight on it held when its replica died: settled as spent (call_intents). */
+  settled: bigint;
+  /** Those calls, recorded in the ledger as 'abandoned'. */
+  calls: number;
 }
 
 /**
  * Returns the money of leases whose replica stopped renewing them (it crashed or lost the
- * database) to their budgets, and records it: state 'swept', `abandoned` = what the lease
- * held beyond its flushed consumption. Safe on every replica at once.
+ * database) to their budgets, and records it: state 'swept'. Calls that were in flight on
+ * them (call_intents, migration 0008) are settled at what they held: spent, and a ledger row
+ * 'abandoned' each. `abandoned` = what the lease held beyond its flushed consumption and those
+ * calls. Safe on every replica at once.
  */
 export async function sweepExpiredLeases(db: Db, limit = 200): Promise<SweptLease[]> {
   const { rows: expired } = await db.query<{ budget_id: string; period_start: Date }>(
@@ -208,20 +215,39 @@ export async function sweepExpiredLeases(db: Db, limit = 200): Promise<SweptLeas
         [period.budget_id, period.period_start],
       );
       const total = rows.reduce((s, r) => s + r.abandoned, 0n);
-      if (total > 0n) {
-        await tx.query('UPDATE budget_periods SET leased = GREATEST(leased - $3, 0) WHERE budget_id = $1 AND period_start = $2', [
-          period.budget_id,
-          period.period_start,
-          total,
-        ]);
+      const intents = await settleIntents(
+        tx,
+        rows.map((r) => r.id),
+      );
+      const out = rows.map((r) => {
+        const { held, calls } = intents.get(r.id) ?? { held: 0n, calls: 0 };
+        const settled = held < r.abandoned ? held : r.abandoned;
+        return {
+          leaseId: r.id,
+          budgetId: period.budget_id,
+          periodStart: period.period_start,
+          replicaId: r.replica_id,
+          abandoned: r.abandoned - settled,
+          settled,
+          calls,
+        };
+      });
+      const charged = out.filter((o) => o.settled > 0n);
+      if (charged.length > 0) {
+        await tx.query(
+          `UPDATE budget_leases l SET consumed = l.consumed + x.settled, abandoned = l.abandoned - x.settled
+             FROM unnest($1::uuid[], $2::int8[]) AS x(id, settled) WHERE l.id = x.id`,
+          [charged.map((o) => o.leaseId), charged.map((o) => o.settled)],
+        );
       }
-      return rows.map((r) => ({
-        leaseId: r.id,
-        budgetId: period.budget_id,
-        periodStart: period.period_start,
-        replicaId: r.replica_id,
-        abandoned: r.abandoned,
-      }));
+      const spent = charged.reduce((s, o) => s + o.settled, 0n);
+      if (total > 0n) {
+        await tx.query(
+          'UPDATE budget_periods SET leased = GREATEST(leased - $3, 0), spent = spent + $4 WHERE budget_id = $1 AND period_start = $2',
+          [period.budget_id, period.period_start, total, spent],
+        );
+      }
+      return out;
     });
     swept.push(...got);
   }

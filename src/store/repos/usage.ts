@@ -1,7 +1,8 @@
 // The usage ledger (table usage_ledger, migration 0003): batched inserts and usage queries.
 import { copyLine, type Queryable } from '../db.js';
 
-export type LedgerStatus = 'ok' | 'error' | 'cancelled' | 'refused';
+/** 'abandoned': written by the lease sweeper for a call whose replica died mid-call, at the held amount. */
+export type LedgerStatus = 'ok' | 'error' | 'cancelled' | 'refused' | 'abandoned';
 
 /**
  * One usage ledger row: what one executed Chat or Embed cost, as the upstream reported it (or

@@ -12,6 +12,7 @@ const EXPECTED_TABLES = [
   'budget_leases',
   'budget_periods',
   'budgets',
+  'call_intents',
   'decisions',
   'ledger_batches',
   'model_overrides',
