@@ -1,6 +1,7 @@
 // The adapter factory: one ProviderEndpoint → its ProviderAdapter. The OpenAI family is imported
 // eagerly (it is the common case and shares the HTTP/SSE code everything loads anyway); the
 // other providers are imported on first use so a process that never calls them never loads them.
+import { createDemoAdapter } from './demo/adapter.js';
 import { UpstreamError } from './errors.js';
 import { createOpenAiAdapter, createOpenAiCompatibleAdapter } from './openai/adapter.js';
 import { createOpenRouterAdapter } from './openrouter/adapter.js';
@@ -25,6 +26,9 @@ export function createAdapter(endpoint: ProviderEndpoint): ProviderAdapter {
       return lazy(endpoint, OLLAMA_OWNED, async () => (await import('./ollama/adapter.js')).createOllamaAdapter);
     case 'huggingface':
       return lazy(endpoint, OPENAI_OWNED, async () => (await import('./huggingface/adapter.js')).createHuggingFaceAdapter);
+    case 'demo':
+      // Eager: it is small, has no dependencies, and is what a first run without keys uses.
+      return createDemoAdapter(endpoint);
     default: {
       const kind: never = endpoint.kind;
       throw new UpstreamError('bad_request', `unknown provider kind ${String(kind)}`);

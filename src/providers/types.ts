@@ -158,7 +158,7 @@ export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 5_000, firstByteMs: 60_00
 /** What an adapter is built from. */
 export interface ProviderEndpoint {
   id: string;
-  kind: 'openai' | 'anthropic' | 'gemini' | 'openrouter' | 'ollama' | 'openai_compatible' | 'huggingface';
+  kind: 'openai' | 'anthropic' | 'gemini' | 'openrouter' | 'ollama' | 'openai_compatible' | 'huggingface' | 'demo';
   /** Absolute base URL; each adapter documents its default and what path it appends. */
   baseUrl: string;
   apiKey?: Secret;

@@ -21,7 +21,7 @@ export interface TestServer {
  * `yaml` is a config file body; `env` is the server's whole environment (nothing is read from
  * process.env, so tests cannot leak into each other).
  */
-export async function startTestServer(opts: { yaml?: string; env?: NodeJS.ProcessEnv } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { yaml?: string; env?: NodeJS.ProcessEnv; demo?: 'on' | 'auto' } = {}): Promise<TestServer> {
   const pg = await freshPostgres();
   const env: NodeJS.ProcessEnv = { ...opts.env };
   let configPath: string | undefined;
@@ -34,7 +34,7 @@ export async function startTestServer(opts: { yaml?: string; env?: NodeJS.Proces
   const log: Logger = createLogger('debug', (line) => logs.push(line));
   let app: App;
   try {
-    app = await startApp({ config, log, db: pg.db, env });
+    app = await startApp({ config, log, db: pg.db, env, ...(opts.demo ? { demo: opts.demo } : {}) });
   } catch (err) {
     await pg.drop();
     throw err;
