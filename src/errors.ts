@@ -69,3 +69,13 @@ export function unimplemented(what: string, detail: string): SwitchyardError {
     metadata: { what },
   });
 }
+
+/**
+ * A refusal after planning names the decision it was recorded under (ErrorInfo metadata
+ * `decision_id`), so a caller can read it back with GetDecision and the HTTP ways in can
+ * send `x-switchyard-decision-id` on errors too.
+ */
+export function withDecisionId(err: unknown, decisionId: string): unknown {
+  if (err instanceof SwitchyardError && err.metadata.decision_id === undefined) err.metadata.decision_id = decisionId;
+  return err;
+}

@@ -6,10 +6,20 @@ import type { Caller } from '../../calls/caller.js';
 import { runChat, type ChatCallEvent } from '../../calls/chat.js';
 import type { Usage } from '../../providers/types.js';
 import type { NodeRequest, NodeResponse } from '../http-server.js';
+import { callSignal } from '../http-api/abort.js';
 import { abortedByShutdown, SHUTTING_DOWN_MESSAGE, SHUTTING_DOWN_REASON } from '../shutdown.js';
 import { chatFieldName, chatFromOpenAi, type OpenAiChat } from './chat-convert.js';
 import { errorBody, finishErrorOf, httpErrorOf, type HttpError } from './errors.js';
-import { contextFromHeaders, DECISION_HEADER, headerFieldName, readJson, sendError, sendJson, type OpenAiApiDeps } from './http.js';
+import {
+  contextFromHeaders,
+  DECISION_HEADER,
+  refusedDecisionId,
+  headerFieldName,
+  readJson,
+  sendError,
+  sendJson,
+  type OpenAiApiDeps,
+} from './http.js';
 import { ChatSse, usageToOpenAi, type CompletionMeta } from './sse.js';
 
 export const renameChatField = (field: string) => headerFieldName(chatFieldName(field));
@@ -20,19 +30,12 @@ export async function handleChat(req: NodeRequest, res: NodeResponse, caller: Ca
   const routes = { rules: api.calls.snapshot().routes, tenant: caller.tenant, ...headers.context };
   const chat = chatFromOpenAi(body, api.maxMessageBytes, headers, routes);
 
-  // The caller going away, or the server's shutdown grace ending, cancels the upstream call.
-  const abort = new AbortController();
-  const onShutdown = () => abort.abort(shutdown.reason);
-  if (shutdown.aborted) onShutdown();
-  shutdown.addEventListener('abort', onShutdown, { once: true });
-  res.once('close', () => {
-    if (!res.writableFinished) abort.abort(new DOMException('the client closed the connection', 'AbortError'));
-  });
+  const call = callSignal(res, shutdown);
   try {
-    const events = runChat(chat.intent, caller, api.calls, { signal: abort.signal });
-    await (chat.stream ? streamChat(events, res, chat, abort.signal, api) : answerChat(events, res, abort.signal, api));
+    const events = runChat(chat.intent, caller, api.calls, { signal: call.signal });
+    await (chat.stream ? streamChat(events, res, chat, call.signal, api) : answerChat(events, res, call.signal, api));
   } finally {
-    shutdown.removeEventListener('abort', onShutdown);
+    call.dispose();
   }
 }
 
@@ -76,6 +79,7 @@ async function streamChat(
       }
     }
   } catch (err) {
+    m.decisionId ||= refusedDecisionId(err);
     await sse.fail(httpErrorOf(err, api.log, renameChatField));
   } finally {
     if (!res.writableEnded) res.end();
@@ -132,6 +136,7 @@ async function answerChat(
       }
     }
   } catch (err) {
+    m.decisionId ||= refusedDecisionId(err);
     fail(httpErrorOf(err, api.log, renameChatField));
   } finally {
     if (!res.writableEnded) res.end();

@@ -6,7 +6,7 @@ import type { NodeRequest, NodeResponse } from '../http-server.js';
 import { handleChat, renameChatField } from './chat.js';
 import { handleEmbeddings } from './embeddings.js';
 import { errorBody, httpErrorOf } from './errors.js';
-import { authenticate, BodyError, sendError, sendJson, type OpenAiApiDeps } from './http.js';
+import { authenticate, sendError, sendJson, type OpenAiApiDeps } from './http.js';
 import { modelList, modelOne } from './models.js';
 
 export type { OpenAiApiDeps } from './http.js';
@@ -25,10 +25,7 @@ export function openAiRoutes(api: OpenAiApiDeps): (req: NodeRequest, res: NodeRe
         });
         return true;
       }
-      fn().catch((err: unknown) => {
-        if (err instanceof BodyError) sendError(res, err.toHttp());
-        else sendError(res, httpErrorOf(err, api.log, renameChatField));
-      });
+      fn().catch((err: unknown) => sendError(res, httpErrorOf(err, api.log, renameChatField)));
       return true;
     };
     const caller = () => authenticate(req, api.auth);

@@ -3,10 +3,10 @@
 // clean end): until then a failure is still an HTTP error with its own status (the failover
 // point is the same as gRPC's). After it, a failure is one in-band `data: {"error": ...}`
 // frame, OpenAI's shape, and the stream ends without [DONE]: never a silent cut.
-import type { ServerResponse } from 'node:http';
 import type { ChatCallEvent } from '../../calls/chat.js';
 import type { Usage } from '../../providers/types.js';
 import type { NodeResponse } from '../http-server.js';
+import { SseWriter } from '../http-api/sse.js';
 import { sendError, DECISION_HEADER } from './http.js';
 import type { HttpError } from './errors.js';
 
@@ -41,20 +41,17 @@ export function toolCallDelta(e: ToolCallEvent) {
 }
 
 export class ChatSse {
-  #started = false;
-  #closed = false;
+  readonly #sse: SseWriter;
 
   constructor(
     private readonly res: NodeResponse,
     private readonly meta: CompletionMeta,
   ) {
-    res.once('close', () => {
-      this.#closed = true;
-    });
+    this.#sse = new SseWriter(res);
   }
 
   get started(): boolean {
-    return this.#started;
+    return this.#sse.started;
   }
 
   #chunk(choices: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -63,35 +60,16 @@ export class ChatSse {
   }
 
   #start(): void {
-    if (this.#started) return;
-    this.#started = true;
-    (this.res as ServerResponse).writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      // Reverse proxies (nginx) must not buffer the stream.
-      'x-accel-buffering': 'no',
-      [DECISION_HEADER]: this.meta.decisionId,
-    });
+    this.#sse.start({ [DECISION_HEADER]: this.meta.decisionId });
   }
 
-  /** Writes one frame; waits while the client's socket is full, so a slow reader holds the stream. */
-  async #frame(payload: string): Promise<void> {
-    if (this.#closed) return;
-    if ((this.res as ServerResponse).write(`data: ${payload}\n\n`)) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        this.res.off('drain', done);
-        this.res.off('close', done);
-        resolve();
-      };
-      this.res.on('drain', done);
-      this.res.on('close', done);
-    });
+  #frame(payload: string): Promise<void> {
+    return this.#sse.frame(payload);
   }
 
   /** One content event (the first also carries the assistant role, as OpenAI's first chunk does). */
   async content(e: Extract<ChatCallEvent, { type: 'delta' | 'tool_call' }>): Promise<void> {
-    const first = !this.#started;
+    const first = !this.#sse.started;
     this.#start();
     const role = first ? { role: 'assistant' } : {};
     const delta =
@@ -103,7 +81,7 @@ export class ChatSse {
 
   /** The clean end: the finish_reason chunk, the usage chunk when asked for, then [DONE]. */
   async finish(reason: string, usage: Usage | undefined, includeUsage: boolean): Promise<void> {
-    if (!this.#started) {
+    if (!this.#sse.started) {
       // Nothing was generated: still one chunk with the role, as OpenAI sends.
       this.#start();
       await this.#frame(
@@ -118,7 +96,7 @@ export class ChatSse {
 
   /** A failure: an HTTP error before the first frame, an in-band error frame after it. */
   async fail(err: HttpError): Promise<void> {
-    if (!this.#started) {
+    if (!this.#sse.started) {
       sendError(this.res, err, { [DECISION_HEADER]: this.meta.decisionId || undefined });
       return;
     }
