@@ -16,6 +16,8 @@ const LAYERS = [
   { name: 'use cases', folders: ['calls', 'admin'] },
   { name: 'domain', folders: ['routing', 'budget', 'limits', 'ledger', 'catalog', 'providers'] },
   { name: 'storage and config', folders: ['store', 'config'] },
+  // Metrics definitions import only prom-client, so every layer above may record to them.
+  { name: 'observability', folders: ['metrics'] },
   { name: 'shared leaf files', files: ['errors', 'ids', 'log'] },
 ];
 

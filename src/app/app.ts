@@ -2,9 +2,11 @@
 // close() drains both listeners and then the database.
 import { AdminService } from '../../gen/switchyard/v1/admin_pb.js';
 import { RouterService } from '../../gen/switchyard/v1/router_pb.js';
-import { ConfigError, type ResolvedConfig } from '../config/load.js';
+import { ConfigError, DEFAULT_OBSERVABILITY, type ResolvedConfig } from '../config/load.js';
+import { PromMetrics } from '../metrics/metrics.js';
+import { metricsRoute } from '../server/metrics-route.js';
+import { endpointKey } from '../routing/health.js';
 import { createLogger, type Logger } from '../log.js';
-import type { Caller } from '../calls/caller.js';
 import { Authenticator } from '../server/auth.js';
 import { adminDeps } from '../admin/deps.js';
 import { adminService } from '../server/admin-service.js';
@@ -12,7 +14,7 @@ import { startGrpcServer, type RunningGrpcServer } from '../server/grpc-server.j
 import { guard } from '../server/guard.js';
 import { startHttpServer, type RunningHttpServer } from '../server/http-server.js';
 import { routerService } from '../server/router-service.js';
-import { openAiRoutes } from '../server/openai/routes.js';
+import { httpApiRoutes } from '../server/http-apis.js';
 import { useNodeTextEncoding } from '../server/text-encoding.js';
 import { type Db } from '../store/db.js';
 import { openDb } from '../store/open.js';
@@ -25,7 +27,6 @@ import { POLICY_CHANNEL } from '../store/repos/policies.js';
 import { KeyVault } from '../admin/key-vault.js';
 import { DecisionWriter } from '../ledger/decision-writer.js';
 import { openSpool } from './spool-config.js';
-import { configKeyId } from '../admin/budget-config.js';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ESCROW, EscrowEngine, type EscrowOptions } from '../budget/escrow.js';
 import { hostname } from 'node:os';
@@ -37,6 +38,10 @@ import { CONFIG_CHANNEL, EFFECTS, type ChangeKind } from '../admin/publish.js';
 import { RELOAD_BACKSTOP_MS, RuntimeState } from './state.js';
 import { configLimits } from '../admin/limit-config.js';
 import { startLimiter, type LimiterTuning } from './limiter.js';
+import { resolveDemo } from './demo.js';
+import { healthRoutes } from '../server/health.js';
+import { Readiness } from './readiness.js';
+import { applyConfig, staticKeys } from './reload.js';
 
 export interface AppOptions {
   config: ResolvedConfig;
@@ -48,6 +53,10 @@ export interface AppOptions {
   escrow?: Partial<EscrowOptions>;
   /** Rate limiter tuning (tests): a shared clock, lease length, key prefix. */
   limiter?: LimiterTuning;
+  /** The demo provider (src/app/demo.ts): on, or `auto` (on in dev mode when no provider is configured). */
+  demo?: 'on' | 'auto';
+  /** How often readiness probes the database (tests shorten it). */
+  readinessIntervalMs?: number;
 }
 
 export interface App {
@@ -57,6 +66,12 @@ export interface App {
   state: RuntimeState;
   auth: Authenticator;
   devMode: boolean;
+  /** /healthz/ready and the gRPC health service: false while the database is unreachable or draining. */
+  readiness: Readiness;
+  /** The config in force (the start-up one, or the last one reloadConfig applied). */
+  config(): ResolvedConfig;
+  /** Applies a re-read config file (SIGHUP); throws, changing nothing, when it breaks a rule. */
+  reloadConfig(next: ResolvedConfig): Promise<void>;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -71,7 +86,7 @@ const PARTITION_DAYS_AHEAD = 3;
 const JANITOR_INTERVAL_MS = 3_600_000;
 
 export async function startApp(opts: AppOptions): Promise<App> {
-  const { config } = opts;
+  let { config } = opts;
   // Before anything is opened: a tenant policy that widens the platform's is a config error.
   assertConfigPolicies(config);
   useNodeTextEncoding();
@@ -93,6 +108,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
 
     const devMode = !config.adminKeyHash && config.keys.length === 0 && (await storedKeyCount(db)) === 0;
     if (devMode) assertLoopback(config);
+    const demo = await resolveDemo(db, config, { demo: opts.demo, devMode });
+    config = demo.config;
 
     const vault = new KeyVault(env.SWITCHYARD_SECRET_KEY);
     const decisions = new DecisionWriter(db, log, {
@@ -122,8 +139,11 @@ export async function startApp(opts: AppOptions): Promise<App> {
     // leases are swept by whoever is alive.
     const replicaId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const escrow = new EscrowEngine(db, log, { replicaId, ...DEFAULT_ESCROW, ...escrowFromEnv(env), ...opts.escrow });
-    const ledger = new LedgerWriter(db, log, escrow);
+    const ledger = new LedgerWriter(db, log, escrow, { spool: openSpool('ledger', config, env) });
     const limitDefs = await configLimits(db, config);
+    const observability = config.observability ?? DEFAULT_OBSERVABILITY;
+    // One registry per replica (tests run several in one process).
+    const metrics = new PromMetrics({ tenantLabel: observability.tenantLabel, maxTenants: observability.maxTenants });
     const limits = await startLimiter(config, log, () => state.limits(), opts.limiter);
     const state = new RuntimeState({
       config,
@@ -135,6 +155,15 @@ export async function startApp(opts: AppOptions): Promise<App> {
       money: { escrow, ledger },
       limiter: limits?.limiter,
       configLimits: limitDefs,
+      telemetry: { metrics, log, accessLog: observability.accessLog },
+    });
+    // Gauges of state owned here, read at each scrape.
+    metrics.watch({
+      ledgerPending: () => ledger.pending,
+      decisions: () => decisions.stats(),
+      circuitState: (provider, model) => state.executor.breakers.state(endpointKey(provider, model)),
+      budgets: () => state.budgets().all(),
+      catalogVersion: () => state.snapshot().catalog.version,
     });
     escrow.start();
     await state.reload();
@@ -149,9 +178,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
       if (effects.auth) auth.invalidate();
       if (effects.reload) reloadQuietly();
     };
+    const configKeys = staticKeys(config);
     const auth = new Authenticator({
       devMode,
-      staticKeys: staticKeys(config),
+      staticKeys: configKeys,
       lookup: async (hash) => {
         const key = await findApiKeyByHash(db, hash);
         if (!key || key.revoked) return undefined;
@@ -187,9 +217,27 @@ export async function startApp(opts: AppOptions): Promise<App> {
 
     let grpc: RunningGrpcServer | undefined;
     let http: RunningHttpServer | undefined;
+    const readiness = new Readiness({
+      db,
+      log,
+      intervalMs: opts.readinessIntervalMs,
+      onChange: (ready) => grpc?.health.setAll(ready ? 'SERVING' : 'NOT_SERVING'),
+    });
+    const health = healthRoutes(readiness);
+    // GET /metrics (Prometheus), unless `observability.metrics.enabled: false`.
+    const scrape = observability.metricsEnabled ? metricsRoute(metrics, logError) : () => false;
+    // The OpenAI- and Anthropic-compatible APIs, one dispatcher (/v1/messages is Anthropic's).
+    const httpApis = httpApiRoutes({
+      calls: state,
+      auth,
+      maxMessageBytes: config.maxMessageBytes,
+      maxBodyBytes: transportLimit,
+      log: logError,
+    });
     try {
       grpc = await startGrpcServer({
         address: config.grpcListen,
+        tls: config.tls,
         services: [
           { service: RouterService, impl: router },
           { service: AdminService, impl: admin },
@@ -199,20 +247,17 @@ export async function startApp(opts: AppOptions): Promise<App> {
       });
       http = await startHttpServer({
         address: config.httpListen,
+        tls: config.tls,
+        onTlsError: (err) => log.error('TLS files changed but cannot be loaded; the previous certificate stays in use', { error: err }),
         routes: (r) => {
           r.service(RouterService, router);
           r.service(AdminService, admin);
         },
         readMaxBytes: transportLimit,
         logger,
-        // The OpenAI-compatible API (/v1/...), beside the Connect routes: the same use cases and keys.
-        extraRoutes: openAiRoutes({
-          calls: state,
-          auth,
-          maxMessageBytes: config.maxMessageBytes,
-          maxBodyBytes: transportLimit,
-          log: logError,
-        }),
+        // /healthz/live and /healthz/ready, then the OpenAI- and Anthropic-compatible APIs (/v1/...),
+        // beside the Connect routes: the same use cases and keys.
+        extraRoutes: (req, res, shutdown) => health(req, res) || scrape(req, res) || httpApis(req, res, shutdown),
       });
     } catch (err) {
       await grpc?.close(0);
@@ -232,6 +277,11 @@ export async function startApp(opts: AppOptions): Promise<App> {
       models: state.snapshot().catalog.size,
       catalog: state.snapshot().catalog.version,
     });
+    if (demo.reason) {
+      log.info('DEMO provider on: models demo/echo, demo/tools and demo/embed answer deterministically, cost 0, no network', {
+        reason: demo.reason,
+      });
+    }
     if (devMode) {
       log.warn(
         'DEV MODE: no API keys are configured, every caller is the single tenant "dev" with admin rights. ' +
@@ -241,6 +291,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
 
     const grpcServer = grpc;
     const httpServer = http;
+    readiness.start();
+    let current = config;
+    // One reload at a time: two SIGHUPs in a row apply in order, never interleaved.
+    let reloading: Promise<void> = Promise.resolve();
     return {
       grpcPort: grpcServer.port,
       httpPort: httpServer.port,
@@ -248,7 +302,23 @@ export async function startApp(opts: AppOptions): Promise<App> {
       state,
       auth,
       devMode,
+      readiness,
+      config: () => current,
+      reloadConfig(next) {
+        const run = reloading.then(async () => {
+          const deps = { db, state, log, staticKeys: configKeys, invalidateAuth: () => auth.invalidate(), devMode };
+          // The demo provider is decided as at start-up, or a reload would drop it.
+          const resolved = (await resolveDemo(db, next, { demo: opts.demo, devMode })).config;
+          await applyConfig(deps, current, resolved);
+          current = resolved;
+        });
+        reloading = run.catch(() => undefined);
+        return run;
+      },
       async close(graceMs = 5000) {
+        // Not ready first, so load balancers stop sending calls while open ones finish.
+        readiness.drain();
+        readiness.stop();
         clearInterval(backstop);
         await unlisten().catch(() => undefined);
         await Promise.allSettled([grpcServer.close(graceMs), httpServer.close(graceMs)]);
@@ -298,15 +368,6 @@ function escrowFromEnv(env: NodeJS.ProcessEnv): Partial<EscrowOptions> {
   return out;
 }
 
-function staticKeys(config: ResolvedConfig): Map<string, Caller> {
-  const keys = new Map<string, Caller>();
-  if (config.adminKeyHash) keys.set(config.adminKeyHash, { tenant: '', admin: true, keyId: 'bootstrap-admin' });
-  for (const k of config.keys) {
-    keys.set(k.hash, { tenant: k.tenant, admin: false, keyId: configKeyId(k) });
-  }
-  return keys;
-}
-
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)$/;
 
 /** Dev mode (no keys) is refused on any address reachable from another machine. */
@@ -315,6 +376,8 @@ function assertLoopback(config: ResolvedConfig): void {
     ['--grpc-listen', config.grpcListen],
     ['--http-listen', config.httpListen],
   ] as const) {
+    // A unix socket is reachable only on this machine, like loopback.
+    if (address.startsWith('unix:')) continue;
     const host = address.slice(0, address.lastIndexOf(':'));
     if (!LOOPBACK.test(host)) {
       throw new ConfigError(

@@ -2,6 +2,9 @@
 // stored in the database, assembled into an immutable snapshot. Requests read the current
 // snapshot without locks; reload() builds a new one off the request path and swaps it in.
 import type { CallDeps, DecisionLog } from '../calls/deps.js';
+import { ConcurrencyGate } from '../calls/admission.js';
+import type { CallDeadlines } from '../calls/deadlines.js';
+import type { CallTelemetry } from '../calls/observe.js';
 import type { Money } from '../calls/metering.js';
 import type { EscrowEngine } from '../budget/escrow.js';
 import type { LedgerWriter } from '../ledger/writer.js';
@@ -104,6 +107,8 @@ export interface RuntimeParts {
   /** Rate limits: the shared limiter (absent: none enforced) and the config file's limits. */
   limiter?: Limiter;
   configLimits?: readonly RateLimitDef[];
+  /** Metrics and call logs (calls/observe.ts); absent: none recorded. */
+  telemetry?: CallTelemetry;
 }
 
 export class RuntimeState implements CallDeps {
@@ -116,7 +121,10 @@ export class RuntimeState implements CallDeps {
   readonly decisions: DecisionLog;
   readonly money: Money | undefined;
   readonly limiter: Limiter | undefined;
-  readonly #configLimits: readonly RateLimitDef[];
+  readonly telemetry: CallTelemetry | undefined;
+  #configLimits: readonly RateLimitDef[];
+  /** This replica's concurrent-call caps (config `server.max_concurrent_calls*`). */
+  readonly admission: ConcurrencyGate;
   /** Rate limits (config and AdminService), swapped in by reload() together with the snapshot. */
   #limits: LimitIndex;
   readonly adapters = new AdapterRegistry();
@@ -135,7 +143,7 @@ export class RuntimeState implements CallDeps {
       }),
   };
 
-  private readonly config: ResolvedConfig;
+  private config: ResolvedConfig;
   private readonly db: Queryable;
   private readonly vault: KeyVault;
   private readonly log: Logger;
@@ -150,9 +158,16 @@ export class RuntimeState implements CallDeps {
     this.decisions = parts.decisions;
     this.money = parts.money && { ...parts.money, budgetsFor: (t, k, w) => this.budgetsFor(t, k, w) };
     this.limiter = parts.limiter;
+    this.telemetry = parts.telemetry;
     this.#configLimits = parts.configLimits ?? [];
     this.#limits = new LimitIndex(this.#configLimits);
+    this.admission = new ConcurrencyGate(parts.config.admission);
     this.#current = this.#assemble([], [], [], []);
+  }
+
+  /** Per RPC kind (config `server.deadlines`); read per call, so a reload applies to the next one. */
+  get deadlines(): CallDeadlines {
+    return this.config.deadlines;
   }
 
   get unsupportedParameters(): UnsupportedParameters {
@@ -186,6 +201,17 @@ export class RuntimeState implements CallDeps {
   /** A stored policy version, for what-if replays (GetDecision replay_policy_version). */
   policyAt(version: string, tenant: string, field: string): Promise<PolicySnapshot> {
     return loadPolicyVersion(this.db, version, tenant, field);
+  }
+
+  /**
+   * A re-read config file (SIGHUP, src/app/reload.ts): the admission caps change at once; the
+   * routing snapshot, budgets and rate limits are rebuilt from it by reload().
+   */
+  async replaceConfig(config: ResolvedConfig, configLimits: readonly RateLimitDef[]): Promise<Snapshot> {
+    this.config = config;
+    this.#configLimits = configLimits;
+    this.admission.setLimits(config.admission);
+    return this.reload();
   }
 
   /** Re-reads admin state from the database and swaps in a new snapshot. */

@@ -2,7 +2,7 @@
 // worst case in every budget, execute over the candidates (retries, fallback, the failover
 // point), merge what arrived together, price the usage once, settle the budgets, append the
 // ledger row and record the decision, however the call ends. Every way in streams these events.
-import { invalidFields } from '../errors.js';
+import { invalidFields, withDecisionId } from '../errors.js';
 import type { LedgerStatus } from '../store/repos/usage.js';
 import { costOf } from '../ledger/pricing.js';
 import type { Usage } from '../providers/types.js';
@@ -15,10 +15,13 @@ import { estimableMessages, fitToModel, type ChatIntent } from './chat-intent.js
 import { decisionRecord } from './decision-record.js';
 import type { CallDeps } from './deps.js';
 import type { Reservation } from '../budget/escrow.js';
-import { reserveFor, settleCall, worstCase } from './metering.js';
+import { noteIntent, reserveFor, settleCall, worstCase } from './metering.js';
 import { planCall } from './plan-call.js';
 import { admitCall } from './limits.js';
 import type { Admission } from '../limits/limiter.js';
+import { NO_TELEMETRY, ObservedCall, observeChat } from './observe.js';
+import { admitted } from './admission.js';
+import { boundedStream } from './deadlines.js';
 
 /** What a Chat streams: the executor's events, with the decision id and the priced usage. */
 export type ChatCallEvent =
@@ -42,7 +45,16 @@ export interface CallControl {
 
 const endpointKey = (provider: string, model: string) => `${provider}\u0000${model}`;
 
-export async function* runChat(intent: ChatIntent, caller: Caller, deps: CallDeps, control: CallControl): AsyncGenerator<ChatCallEvent> {
+/** A Chat, measured and logged alike whichever way in called it (calls/observe.ts). */
+export function runChat(intent: ChatIntent, caller: Caller, deps: CallDeps, control: CallControl): AsyncGenerator<ChatCallEvent> {
+  const call = new ObservedCall(deps.telemetry ?? NO_TELEMETRY, 'Chat', caller, intent.context.requestId);
+  return observeChat(
+    call,
+    admitted(deps.admission, caller, () => boundedStream('Chat', deps.deadlines?.chat, control, (c) => chat(intent, caller, deps, c))),
+  );
+}
+
+async function* chat(intent: ChatIntent, caller: Caller, deps: CallDeps, control: CallControl): AsyncGenerator<ChatCallEvent> {
   const body = intent.body;
   const planned = planCall(
     {
@@ -79,10 +91,20 @@ export async function* runChat(intent: ChatIntent, caller: Caller, deps: CallDep
     }
     admission = await admitCall(deps, caller, intent.model, p.candidates);
     reservation = await reserveFor(deps.money, caller, intent.context.workerId, worstCase(p.candidates));
+    noteIntent(deps.money, reservation, {
+      decisionId,
+      requestId: intent.context.requestId,
+      who: caller,
+      workerId: intent.context.workerId,
+      taskType: intent.context.taskType,
+      rpc: 'Chat',
+      candidate: p.candidates[0],
+      priceVersion: planned.snap.catalog.version,
+    });
   } catch (err) {
     admission?.release();
     deps.decisions.record(recordOf({ refused: (err as Error).message }));
-    throw err;
+    throw withDecisionId(err, decisionId);
   }
 
   const attempts: Record<string, unknown>[] = [];

@@ -7,6 +7,9 @@ import type { PolicySnapshot, UnsupportedParameters } from '../routing/policy.js
 import type { DecisionRow } from '../store/repos/decisions.js';
 import type { Money } from './metering.js';
 import type { Limiter } from '../limits/limiter.js';
+import type { ConcurrencyGate } from './admission.js';
+import type { CallDeadlines } from './deadlines.js';
+import type { CallTelemetry } from './observe.js';
 
 export type CallSnapshot = RoutingSnapshot & { catalog: Catalog };
 
@@ -27,6 +30,12 @@ export interface CallDeps {
   readonly money: Money | undefined;
   /** Rate limits shared by the replicas (src/limits/); unset: none enforced. */
   readonly limiter?: Limiter | undefined;
+  /** This replica's concurrent-call caps (calls/admission.ts); unset: none. */
+  readonly admission?: ConcurrencyGate | undefined;
+  /** The server's default and maximum deadline per RPC kind (calls/deadlines.ts); unset: none. */
+  readonly deadlines?: CallDeadlines | undefined;
+  /** Metrics, the per-call logger and access lines (calls/observe.ts); unset: nothing recorded. */
+  readonly telemetry?: CallTelemetry | undefined;
   /** A stored policy version ("platform:2+tenant:acme:1") for what-if replays; errors name `field`. */
   policyAt(version: string, tenant: string, field: string): Promise<PolicySnapshot>;
 }

@@ -1,5 +1,6 @@
 // The Embed use case: plan, reserve, execute over the candidates, settle (an upstream that
 // reports no usage is billed on the estimate, flagged), record the decision.
+import { withDecisionId } from '../errors.js';
 import { executeEmbed } from '../routing/executor.js';
 import type { Requirements } from '../routing/types.js';
 import type { Caller } from './caller.js';
@@ -7,10 +8,13 @@ import type { CallControl } from './chat.js';
 import { decisionRecord } from './decision-record.js';
 import type { CallDeps } from './deps.js';
 import type { Reservation } from '../budget/escrow.js';
-import { reserveFor, settleCall, worstCase, type CallOutcome } from './metering.js';
+import { noteIntent, reserveFor, settleCall, worstCase, type CallOutcome } from './metering.js';
 import { planCall, type CallContext } from './plan-call.js';
 import { admitCall } from './limits.js';
 import type { Admission } from '../limits/limiter.js';
+import { NO_TELEMETRY, ObservedCall } from './observe.js';
+import { admittedOnce } from './admission.js';
+import { boundedOnce } from './deadlines.js';
 
 export interface EmbedIntent {
   /** A model id, a bare upstream name or an alias; "" when a route rule chooses. */
@@ -34,7 +38,26 @@ export interface EmbedOutcome {
   decisionId: string;
 }
 
+/** An Embed, measured and logged alike whichever way in called it (calls/observe.ts). */
 export async function runEmbed(intent: EmbedIntent, caller: Caller, deps: CallDeps, control: CallControl): Promise<EmbedOutcome> {
+  const call = new ObservedCall(deps.telemetry ?? NO_TELEMETRY, 'Embed', caller, intent.context.requestId);
+  try {
+    const out = await admittedOnce(deps.admission, caller, () =>
+      boundedOnce('Embed', deps.deadlines?.embed, control, (c) => embed(intent, caller, deps, c)),
+    );
+    call.decided(out.decisionId);
+    call.served(out.provider, out.model);
+    call.usage(out.inputTokens, 0, out.cost);
+    call.end('ok');
+    return out;
+  } catch (err) {
+    if (control.signal.aborted) call.end('cancelled');
+    else call.failed(err);
+    throw err;
+  }
+}
+
+async function embed(intent: EmbedIntent, caller: Caller, deps: CallDeps, control: CallControl): Promise<EmbedOutcome> {
   const requirements: Requirements =
     intent.dimensions > 0
       ? { ...intent.requirements, capabilities: [...intent.requirements.capabilities, 'embedding_dimensions'] }
@@ -65,10 +88,11 @@ export async function runEmbed(intent: EmbedIntent, caller: Caller, deps: CallDe
   try {
     admission = await admitCall(deps, caller, intent.model, p.candidates);
     reservation = await reserveFor(deps.money, caller, intent.context.workerId, worstCase(p.candidates));
+    noteIntent(deps.money, reservation, { ...base, candidate: p.candidates[0] });
   } catch (err) {
     admission?.release();
     record({ refused: (err as Error).message });
-    throw err;
+    throw withDecisionId(err, decisionId);
   }
   let executed: Awaited<ReturnType<typeof executeEmbed>>;
   try {

@@ -5,6 +5,7 @@ import type { Caller } from './caller.js';
 import { decisionRecord } from './decision-record.js';
 import type { CallDeps } from './deps.js';
 import { planCall, type PlanIntent } from './plan-call.js';
+import { NO_TELEMETRY, ObservedCall } from './observe.js';
 
 export interface RouteOutcome {
   decisionId: string;
@@ -14,7 +15,18 @@ export interface RouteOutcome {
 }
 
 export function route(intent: PlanIntent, caller: Caller, deps: CallDeps): RouteOutcome {
-  const planned = planCall(intent, caller, deps);
+  const call = new ObservedCall(deps.telemetry ?? NO_TELEMETRY, 'Route', caller, intent.context.requestId);
+  let planned: ReturnType<typeof planCall>;
+  try {
+    planned = planCall(intent, caller, deps);
+  } catch (err) {
+    call.failed(err);
+    throw err;
+  }
+  call.decided(planned.decisionId);
+  const first = planned.plan.candidates[0];
+  if (first) call.served(first.provider, first.model.id);
+  call.end('ok');
   deps.decisions.record(decisionRecord('Route', planned, caller, intent.context));
   return {
     decisionId: planned.decisionId,

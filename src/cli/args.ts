@@ -5,10 +5,11 @@ import { parseArgs } from 'node:util';
 export const USAGE = `usage: switchyard <command> [flags]
 
 commands:
-  serve                      run the gRPC and HTTP listeners
+  serve                      run the gRPC and HTTP listeners   [--demo: add the demo provider, no keys needed]
   models list                list catalog models   [--provider P] [--kind chat|embedding] [--query Q] [--limit N] [--json]
   models show ID             one model's metadata  [--json]
   route --model M            plan a route offline  [--message TEXT] [--max-output N] [--strategy S] [--json]
+  reload PID                 make a running server re-read its config file (sends SIGHUP)
 
 common flags:
   --config FILE              YAML config (env SWITCHYARD_CONFIG)
@@ -33,6 +34,7 @@ const OPTIONS = {
   'max-output': { type: 'string' },
   strategy: { type: 'string' },
   json: { type: 'boolean' },
+  demo: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

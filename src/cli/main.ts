@@ -5,6 +5,7 @@ import { SwitchyardError } from '../errors.js';
 import { parse, USAGE } from './args.js';
 import { modelsList, modelsShow, routeCommand } from './offline.js';
 import { serveCommand } from './serve.js';
+import { reloadCommand } from './reload.js';
 
 async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -27,10 +28,11 @@ async function main(argv: string[]): Promise<number> {
     dataDir: values['data-dir'],
     databaseUrl: values['database-url'],
   };
-  if (cmd === 'serve') return serveCommand(flags);
+  if (cmd === 'serve') return serveCommand(flags, { demo: values.demo });
   if (cmd === 'models' && sub === 'list') return modelsList(flags, values);
   if (cmd === 'models' && sub === 'show' && arg) return modelsShow(flags, arg, values);
   if (cmd === 'route') return routeCommand(flags, values);
+  if (cmd === 'reload') return reloadCommand(sub);
   process.stderr.write(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
   return 2;
 }

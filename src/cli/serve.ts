@@ -2,12 +2,15 @@
 import { startApp } from '../app/app.js';
 import { loadConfig, type ConfigFlags } from '../config/load.js';
 import { createLogger } from '../log.js';
+import { reloadOnHangup } from './reload.js';
 
-export async function serveCommand(flags: ConfigFlags): Promise<number> {
+/** `demo`: --demo, the built-in demo provider (src/app/demo.ts); without it, on only in dev mode with no provider. */
+export async function serveCommand(flags: ConfigFlags, opts: { demo?: boolean | undefined } = {}): Promise<number> {
   const log = createLogger();
   const config = loadConfig(flags);
-  const app = await startApp({ config, log });
-  await new Promise<void>((resolve) => {
+  // The handlers go in before start-up: a SIGTERM that arrives between "switchyard serving"
+  // and the end of startApp would otherwise kill the process by default, with nothing drained.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info('shutting down', { signal });
       resolve();
@@ -15,7 +18,13 @@ export async function serveCommand(flags: ConfigFlags): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await app.close(10_000);
+  const hangup = reloadOnHangup(flags, log);
+  const app = await startApp({ config, log, demo: opts.demo ? 'on' : 'auto' });
+  hangup.attach(app);
+  await stopped;
+  hangup.detach();
+  // The grace of the config in force (SWITCHYARD_SHUTDOWN_GRACE_SECONDS, server.shutdown_grace_seconds).
+  await app.close(app.config().shutdownGraceMs);
   log.info('stopped');
   return 0;
 }

@@ -54,6 +54,9 @@ export const DEFAULT_GRPC_LISTEN = '127.0.0.1:50051';
 export const DEFAULT_HTTP_LISTEN = '127.0.0.1:8080';
 export const DEFAULT_DATA_DIR = './.switchyard';
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Kubernetes' default terminationGracePeriodSeconds is 30: the drain fits inside it by default
+ * only with a preStop hook shorter than the remainder, so deploy/ raises both together. */
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 25;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -114,7 +117,26 @@ export interface ResolvedConfig {
   limiter: { redisUrl?: string | undefined; onStoreDown: 'open' | 'closed'; keyPrefix: string };
   /** `decisions:` and `usage_ledger:` (src/store/partitions.ts): days kept (null: forever), Route sampling. */
   dataLifecycle: { decisionsRetentionDays: number | null; usageLedgerRetentionDays: number | null; routeSampleRate: number };
+  /** `observability:` (src/metrics/, src/calls/observe.ts); unset: DEFAULT_OBSERVABILITY. */
+  observability?: ObservabilitySpec;
+  /** SIGTERM grace: SWITCHYARD_SHUTDOWN_GRACE_SECONDS > `server.shutdown_grace_seconds` > 30 s. */
+  shutdownGraceMs: number;
+  /** This replica's concurrent-call caps (src/calls/admission.ts); undefined: no cap. */
+  admission: { maxConcurrentCalls?: number | undefined; maxConcurrentCallsPerTenant?: number | undefined };
+  /** TLS on both listeners, as server/tls.ts TlsFiles; unset: plaintext. */
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string | undefined; requireClientCert: boolean; watchIntervalMs: number };
+  /** Default and maximum deadline per RPC kind, as calls/deadlines.ts CallDeadlines. */
+  deadlines: Record<'chat' | 'embed', { defaultMs: number; maxMs: number }>;
 }
+
+export interface ObservabilitySpec {
+  accessLog: boolean;
+  metricsEnabled: boolean;
+  tenantLabel: boolean;
+  maxTenants: number;
+}
+
+export const DEFAULT_OBSERVABILITY: ObservabilitySpec = { accessLog: true, metricsEnabled: true, tenantLabel: false, maxTenants: 100 };
 
 export interface ConfigFlags {
   config?: string;
@@ -175,13 +197,38 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   );
 
   const maxMessageBytes = file.server.max_message_bytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const graceEnv = env.SWITCHYARD_SHUTDOWN_GRACE_SECONDS;
+  const graceSeconds = graceEnv ? Number(graceEnv) : (file.server.shutdown_grace_seconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS);
+  if (!Number.isFinite(graceSeconds) || graceSeconds < 0) {
+    throw new ConfigError(`SWITCHYARD_SHUTDOWN_GRACE_SECONDS must be a non-negative number of seconds, got "${graceEnv}"`);
+  }
   return {
     grpcListen: flags.grpcListen ?? env.SWITCHYARD_GRPC_LISTEN ?? file.server.grpc_listen ?? DEFAULT_GRPC_LISTEN,
     httpListen: flags.httpListen ?? env.SWITCHYARD_HTTP_LISTEN ?? file.server.http_listen ?? DEFAULT_HTTP_LISTEN,
     dataDir: flags.dataDir ?? env.SWITCHYARD_DATA_DIR ?? file.server.data_dir ?? DEFAULT_DATA_DIR,
     databaseUrl: flags.databaseUrl ?? (env.DATABASE_URL || undefined),
     maxMessageBytes,
+    shutdownGraceMs: Math.round(graceSeconds * 1000),
+    admission: {
+      maxConcurrentCalls: file.server.max_concurrent_calls,
+      maxConcurrentCallsPerTenant: file.server.max_concurrent_calls_per_tenant,
+    },
     configPath,
+    ...(file.server.tls
+      ? {
+          tls: {
+            certFile: file.server.tls.cert_file,
+            keyFile: file.server.tls.key_file,
+            clientCaFile: file.server.tls.client_ca_file,
+            requireClientCert: file.server.tls.require_client_cert,
+            watchIntervalMs: Math.round(file.server.tls.watch_interval_seconds * 1000),
+          },
+        }
+      : {}),
+    deadlines: {
+      chat: deadlinesOf(file.server.deadlines?.chat, DEFAULT_DEADLINES.chat),
+      embed: deadlinesOf(file.server.deadlines?.embed, DEFAULT_DEADLINES.embed),
+    },
     providers,
     models: file.models,
     aliases: file.aliases,
@@ -205,11 +252,29 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
       usageLedgerRetentionDays: file.usage_ledger.retention_days,
       routeSampleRate: file.decisions.route_sample_rate,
     },
+    observability: {
+      accessLog: file.observability.access_log,
+      metricsEnabled: file.observability.metrics.enabled,
+      tenantLabel: file.observability.metrics.tenant_label,
+      maxTenants: file.observability.metrics.max_tenants,
+    },
     policies: {
       ...(file.policy ? { platform: rulesFromConfig(file.policy) } : {}),
       tenants: Object.fromEntries(file.tenants.filter((t) => t.policy).map((t) => [t.id, rulesFromConfig(t.policy!)])),
     },
   };
+}
+
+/** Seconds. A streamed Chat from a reasoning model can run for many minutes; an Embed cannot. */
+const DEFAULT_DEADLINES = { chat: { def: 600, max: 3600 }, embed: { def: 60, max: 300 } };
+
+function deadlinesOf(
+  d: { default_seconds?: number | undefined; max_seconds?: number | undefined } | undefined,
+  fallback: { def: number; max: number },
+): { defaultMs: number; maxMs: number } {
+  const max = d?.max_seconds ?? Math.max(fallback.max, d?.default_seconds ?? 0);
+  const def = d?.default_seconds ?? Math.min(fallback.def, max);
+  return { defaultMs: Math.round(def * 1000), maxMs: Math.round(max * 1000) };
 }
 
 export function rulesFromConfig(p: PolicyRulesConfig): PolicyRulesSpec {

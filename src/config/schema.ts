@@ -10,7 +10,16 @@
 // platform's, owned provider option keys) are checked by routing/policy-config.ts.
 import { z } from 'zod';
 
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'gemini', 'openrouter', 'ollama', 'openai_compatible', 'huggingface'] as const;
+export const PROVIDER_KINDS = [
+  'openai',
+  'anthropic',
+  'gemini',
+  'openrouter',
+  'ollama',
+  'openai_compatible',
+  'huggingface',
+  'demo',
+] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 /** The strategies routing implements (routing/types.ts STRATEGIES), as the file spells them. */
@@ -39,7 +48,7 @@ const id = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'letters, digits, ".", "_
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name');
 /** Integer pico-USD, given as an integer or a decimal-integer string (never a float). */
 const pico = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform((v) => BigInt(v));
-const listen = z.string().regex(/^(\[[0-9a-f:]+\]|[^:\s]+):\d{1,5}$/i, 'host:port');
+const listen = z.string().regex(/^((\[[0-9a-f:]+\]|[^:\s]+):\d{1,5}|unix:\/\/\/\S+)$/i, 'host:port or unix:///path');
 
 const providerSchema = z.strictObject({
   id,
@@ -240,11 +249,41 @@ const tenantSchema = z.strictObject({
   policy: policyRulesSchema.optional(),
 });
 
+const deadlineSchema = z
+  .strictObject({
+    default_seconds: z.number().positive().max(86_400).optional(),
+    max_seconds: z.number().positive().max(86_400).optional(),
+  })
+  .refine((d) => d.default_seconds === undefined || d.max_seconds === undefined || d.default_seconds <= d.max_seconds, {
+    message: 'default_seconds must not exceed max_seconds',
+  });
+
 const serverSchema = z.strictObject({
   grpc_listen: listen.optional(),
   http_listen: listen.optional(),
   data_dir: z.string().optional(),
   max_message_bytes: z.number().int().positive().optional(),
+  /** SIGTERM: how long open calls get to finish before they end with UNAVAILABLE. */
+  shutdown_grace_seconds: z.number().min(0).max(3600).optional(),
+  /** Concurrent calls one replica admits (src/calls/admission.ts); past it RESOURCE_EXHAUSTED. Unset: no cap. */
+  max_concurrent_calls: z.number().int().positive().optional(),
+  /** The same cap per tenant, on this replica (src/limits/ has the cross-replica ones). */
+  max_concurrent_calls_per_tenant: z.number().int().positive().optional(),
+  /** TLS on both listeners (src/server/tls.ts); the files are re-read when they change. */
+  tls: z
+    .strictObject({
+      cert_file: z.string().min(1),
+      key_file: z.string().min(1),
+      /** Verify client certificates against this CA bundle (mutual TLS). */
+      client_ca_file: z.string().min(1).optional(),
+      /** With client_ca_file: refuse clients that present no valid certificate. */
+      require_client_cert: z.boolean().default(false),
+      watch_interval_seconds: z.number().positive().max(3600).default(30),
+    })
+    .refine((t) => !t.require_client_cert || t.client_ca_file, { message: 'require_client_cert needs client_ca_file' })
+    .optional(),
+  /** Per RPC kind: the deadline of a call that sets none, and the longest any may run (src/calls/deadlines.ts). */
+  deadlines: z.strictObject({ chat: deadlineSchema.optional(), embed: deadlineSchema.optional() }).optional(),
 });
 
 /** Days of rows kept; `null` keeps them forever. Whole UTC days are dropped (daily partitions). */
@@ -258,6 +297,22 @@ const decisionsSchema = z.strictObject({
    * GetDecision answers NOT_FOUND for it. Chat and Embed decisions are always stored.
    */
   route_sample_rate: z.number().min(0).max(1).default(1),
+});
+
+/** Metrics (GET /metrics on the HTTP port) and logs (src/metrics/, src/log.ts, src/calls/observe.ts). */
+const observabilitySchema = z.strictObject({
+  /** One log line per Chat, Embed and Route call. */
+  access_log: z.boolean().default(true),
+  metrics: z
+    .strictObject({
+      /** Serve GET /metrics (no authentication: bind the HTTP port where only scrapers reach it). */
+      enabled: z.boolean().default(true),
+      /** A `tenant` label on requests, tokens and cost; off by default (cardinality). */
+      tenant_label: z.boolean().default(false),
+      /** Distinct tenant label values; later tenants are counted as "_other". */
+      max_tenants: z.number().int().min(1).max(10_000).default(100),
+    })
+    .prefault({}),
 });
 
 const usageLedgerSchema = z.strictObject({
@@ -283,6 +338,7 @@ export const configSchema = z.strictObject({
   decisions: decisionsSchema.prefault({}),
   /** The usage ledger's retention; kept forever unless set. */
   usage_ledger: usageLedgerSchema.prefault({}),
+  observability: observabilitySchema.prefault({}),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;

@@ -8,6 +8,8 @@ import type { ContextValues } from '@connectrpc/connect';
 import { HealthImplementation, service as healthService, type ServingStatus } from 'grpc-health-check';
 import { ReflectionService } from '@grpc/reflection';
 import { ABORTED_CALLS_GRACE_MS, shuttingDown } from './shutdown.js';
+import { removeStaleSocket, unixSocketPath } from './unix-socket.js';
+import { grpcTlsCredentials, type TlsFiles } from './tls.js';
 import { bridgeService, InFlightCalls, type GrpcServerCall, type ServiceRegistration, type TransportLogger } from './grpc-bridge.js';
 
 export interface GrpcServerOptions {
@@ -17,6 +19,8 @@ export interface GrpcServerOptions {
   maxReceiveMessageBytes: number;
   logger?: TransportLogger;
   contextValues?: (call: GrpcServerCall) => ContextValues;
+  /** TLS from files, re-read by grpc-js when they change. */
+  tls?: TlsFiles | undefined;
 }
 
 export interface GrpcHealth {
@@ -69,15 +73,19 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     services: [...names, HEALTH_SERVICE],
   }).addToServer(server);
 
+  // grpc-js binds `unix:///path` itself; a socket file left by a dead process is removed first.
+  const socketPath = unixSocketPath(options.address);
+  if (socketPath) await removeStaleSocket(socketPath);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(options.address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    const credentials = options.tls ? grpcTlsCredentials(options.tls) : grpc.ServerCredentials.createInsecure();
+    server.bindAsync(options.address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
   const host = options.address.slice(0, options.address.lastIndexOf(':'));
 
   let closing: Promise<void> | undefined;
   return {
     port,
-    address: `${host}:${port}`,
+    address: socketPath ? options.address : `${host}:${port}`,
     health,
     close(graceMs = 5000) {
       closing ??= new Promise<void>((resolve) => {

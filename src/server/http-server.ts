@@ -9,16 +9,19 @@ import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import { setMaxListeners } from 'node:events';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import type { ConnectRouter, ContextValues, Interceptor } from '@connectrpc/connect';
 import { connectHandler, correctParseError } from './connect-adapter.js';
 import { publicError, type TransportLogger } from './grpc-bridge.js';
 import { ABORTED_CALLS_GRACE_MS, shuttingDown } from './shutdown.js';
+import { removeStaleSocket, unixSocketPath } from './unix-socket.js';
+import { tlsServerOptions, watchTlsFiles, type TlsFiles } from './tls.js';
 
 export type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 
 export interface HttpServerOptions {
-  /** "host:port"; port 0 picks a free port. */
+  /** "host:port" (port 0 picks a free port) or "unix:///path". */
   address: string;
   routes: (router: ConnectRouter) => void;
   /**
@@ -34,6 +37,10 @@ export interface HttpServerOptions {
   contextValues?: (req: NodeRequest) => ContextValues;
   /** A connection that sends nothing for this long before we can tell its protocol is dropped. */
   sniffTimeoutMs?: number;
+  /** TLS from files (re-read when they change); ALPN then chooses HTTP/2 or HTTP/1.1. */
+  tls?: TlsFiles | undefined;
+  /** A TLS file set that cannot be loaded on change (the previous one stays). */
+  onTlsError?: (err: unknown) => void;
 }
 
 export interface RunningHttpServer {
@@ -114,28 +121,46 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   // (Not session.socket: Http2Session exposes a proxy of the socket, not the socket itself.)
   const h2Sockets = new WeakSet<net.Socket>();
   const sniffTimeoutMs = options.sniffTimeoutMs ?? 10_000;
-  const front = net.createServer((socket) => {
+  const onSocket = (socket: net.Socket): void => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    if (socket instanceof tls.TLSSocket) {
+      // The handshake already chose the protocol (ALPN); no client bytes to peek at.
+      const isH2 = socket.alpnProtocol === 'h2';
+      if (isH2) h2Sockets.add(socket);
+      (isH2 ? h2 : h1).emit('connection', socket);
+      return;
+    }
     sniff(socket, sniffTimeoutMs, (isH2) => {
       if (isH2) h2Sockets.add(socket);
       (isH2 ? h2 : h1).emit('connection', socket);
     });
-  });
+  };
+  const tlsFiles = options.tls;
+  const front: net.Server = tlsFiles ? tls.createServer(tlsServerOptions(tlsFiles), onSocket) : net.createServer(onSocket);
+  const stopWatching = tlsFiles
+    ? watchTlsFiles(tlsFiles, (o) => (front as tls.Server).setSecureContext(o), options.onTlsError ?? (() => undefined))
+    : () => undefined;
 
-  const { host, port: wantedPort } = parseAddress(options.address);
+  const socketPath = unixSocketPath(options.address);
+  if (socketPath) await removeStaleSocket(socketPath);
+  const { host, port: wantedPort } = socketPath ? { host: '', port: 0 } : parseAddress(options.address);
   await new Promise<void>((resolve, reject) => {
     front.once('error', reject);
-    front.listen(wantedPort, host, () => {
+    const listening = () => {
       front.off('error', reject);
       resolve();
-    });
+    };
+    if (socketPath) front.listen(socketPath, listening);
+    else front.listen(wantedPort, host, listening);
   });
-  const port = (front.address() as net.AddressInfo).port;
+  // 0 on a unix socket: there is no port.
+  const port = socketPath ? 0 : (front.address() as net.AddressInfo).port;
 
   let closing: Promise<void> | undefined;
   const close = async (graceMs: number): Promise<void> => {
     draining = true;
+    stopWatching();
     const closed = new Promise<void>((resolve) => front.close(() => resolve()));
     h1.close(); // stops its timeout checker; its sockets are handled below
     for (const session of sessions) session.close(); // GOAWAY; in-flight streams may finish
@@ -161,7 +186,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   return {
     port,
-    address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+    address: socketPath ? options.address : `${host.includes(':') ? `[${host}]` : host}:${port}`,
     close(graceMs = 5000) {
       closing ??= close(graceMs);
       return closing;
