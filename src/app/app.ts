@@ -160,6 +160,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     // Gauges of state owned here, read at each scrape.
     metrics.watch({
       ledgerPending: () => ledger.pending,
+      ledgerSpooled: () => ledger.stats().spooled,
       decisions: () => decisions.stats(),
       circuitState: (provider, model) => state.executor.breakers.state(endpointKey(provider, model)),
       budgets: () => state.budgets().all(),

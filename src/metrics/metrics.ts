@@ -38,6 +38,8 @@ export type CircuitState = 'closed' | 'open' | 'half_open';
 /** State owned elsewhere, read at scrape time. Every source is optional. */
 export interface MetricSources {
   ledgerPending?: () => number;
+  /** Ledger batches (not rows) spooled to disk while the database is behind. */
+  ledgerSpooled?: () => number;
   decisions?: () => { pending: number; spooled: number; dropped: number };
   circuitState?: (provider: string, model: string) => CircuitState;
   budgets?: () => Iterable<{ id: string; limit: bigint }>;
@@ -279,6 +281,14 @@ export class PromMetrics implements CallMetrics {
       registers: r,
       collect() {
         this.set(m.#sources.decisions?.().spooled ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'switchyard_ledger_spooled_batches',
+      help: 'Usage ledger batches spooled to disk while the database is behind (replayed exactly once).',
+      registers: r,
+      collect() {
+        this.set(m.#sources.ledgerSpooled?.() ?? 0);
       },
     });
     new Counter({

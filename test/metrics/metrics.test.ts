@@ -80,6 +80,9 @@ describe('GET /metrics', () => {
       'switchyard_budget_limit_picousd',
       'switchyard_budget_refusals_total',
       'switchyard_queue_depth',
+      'switchyard_decisions_spooled',
+      'switchyard_decisions_dropped_total',
+      'switchyard_ledger_spooled_batches',
       'switchyard_catalog_info',
       'process_cpu_seconds_total',
     ]) {
