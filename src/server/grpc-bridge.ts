@@ -15,6 +15,7 @@ import { StatusSchema } from '../../gen/google/rpc/status_pb.js';
 import { binaryDecoder } from './binary-decoder.js';
 import { binaryEncoder } from './binary-encoder.js';
 import { malformedRequest } from './malformed.js';
+import { ErrorInfoSchema } from '../../gen/google/rpc/error_details_pb.js';
 
 /** The logging hook of the transport layer. Errors passed here may hold internals; they are
  * logged, never sent to a client. */
@@ -475,20 +476,53 @@ export function publicError(err: unknown, abortReason: unknown, rpc: string, log
 /** ConnectError → grpc-js status: the same numeric code (Connect's Code values are gRPC's),
  * the raw message, and trailers holding the impl's trailers, the error's metadata and, when
  * the error has details, `grpc-status-details-bin` (a google.rpc.Status), as Connect does. */
+/**
+ * Trailers are bounded: grpc-js clients refuse metadata past 8 KiB (other stacks 16 KiB), and a
+ * status whose trailers cannot be sent never reaches the caller, who then waits out its
+ * deadline. A message naming many bad fields of a hostile request (each description may quote
+ * the field) is cut to MAX_STATUS_MESSAGE_BYTES (percent-encoded, a non-ASCII byte takes three
+ * characters); details past MAX_STATUS_DETAILS_BYTES keep only the ErrorInfo, or go.
+ */
+const MAX_STATUS_MESSAGE_BYTES = 512;
+const MAX_STATUS_DETAILS_BYTES = 3072;
+
+function boundedMessage(raw: string): string {
+  // A lone surrogate (a parser's error quoting half of a caller's character) makes grpc-js's
+  // percent-encoding of grpc-message throw, and the status is then never sent.
+  const message = raw.toWellFormed();
+  if (Buffer.byteLength(message) <= MAX_STATUS_MESSAGE_BYTES) return message;
+  let out = '';
+  for (const ch of message) {
+    if (Buffer.byteLength(out + ch) > MAX_STATUS_MESSAGE_BYTES - 4) break;
+    out += ch;
+  }
+  return `${out} …`;
+}
+
 export function toGrpcStatus(err: ConnectError, trailer?: grpc.Metadata): grpc.StatusObject {
   const md = headersToMetadata(err.metadata, trailer) ?? new grpc.Metadata();
+  const message = boundedMessage(err.rawMessage);
   if (err.details.length > 0) {
-    const status = create(StatusSchema, {
-      code: err.code,
-      message: err.rawMessage,
-      details: err.details.map((d) =>
-        'desc' in d
-          ? anyPack(d.desc, create(d.desc, d.value))
-          : create(AnySchema, { typeUrl: `type.googleapis.com/${d.type}`, value: d.value }),
-      ),
-    });
-    const bytes = toBinary(StatusSchema, status);
-    md.set('grpc-status-details-bin', Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const encode = (details: ConnectError['details']) =>
+      toBinary(
+        StatusSchema,
+        create(StatusSchema, {
+          code: err.code,
+          message,
+          details: details.map((d) =>
+            'desc' in d
+              ? anyPack(d.desc, create(d.desc, d.value))
+              : create(AnySchema, { typeUrl: `type.googleapis.com/${d.type}`, value: d.value }),
+          ),
+        }),
+      );
+    let bytes = encode(err.details);
+    if (bytes.byteLength > MAX_STATUS_DETAILS_BYTES) {
+      bytes = encode(err.details.filter((d) => 'desc' in d && d.desc.typeName === ErrorInfoSchema.typeName));
+    }
+    if (bytes.byteLength <= MAX_STATUS_DETAILS_BYTES) {
+      md.set('grpc-status-details-bin', Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    }
   }
-  return { code: err.code as number as grpc.status, details: err.rawMessage, metadata: md };
+  return { code: err.code as number as grpc.status, details: message, metadata: md };
 }

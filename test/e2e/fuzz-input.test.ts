@@ -157,7 +157,7 @@ it('answers mutated requests of every RPC with OK or a typed client error, on bo
       }
     }),
     // Bounded: a few thousand requests (three per run) in seconds.
-    { numRuns: 700 },
+    { numRuns: 700, endOnFailure: true },
   );
   // The mutations did reach the decoders: many bodies were refused as malformed.
   expect(seen.filter((c) => c === 'invalid_argument').length).toBeGreaterThan(100);
