@@ -86,7 +86,12 @@ export async function settleIntents(tx: Queryable, leaseIds: readonly string[]):
               FROM open ORDER BY decision_id
             ON CONFLICT (decision_id, created_at) DO NOTHING
             RETURNING decision_id)
-     SELECT lease_id, decision_id, held FROM open`,
+     -- Charged once per (lease, call), and only for calls whose abandoned row went in: a
+     -- call's intent written twice (a retried batch) or a row that appeared meanwhile must not
+     -- make the budget's spend differ from the ledger.
+     SELECT DISTINCT ON (lease_id, decision_id) lease_id, decision_id, held FROM open
+      WHERE decision_id IN (SELECT decision_id FROM rows)
+      ORDER BY lease_id, decision_id`,
     [leaseIds],
   );
   for (const r of rows) {
