@@ -14,7 +14,14 @@
 // settled at what they held, from the intents the ledger wrote (src/store/repos/call-intents.ts).
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
-import { borrow, giveBack, renewLeases, sweepExpiredLeases, type BorrowResult } from '../store/repos/budget-leases.js';
+import {
+  borrow,
+  giveBack,
+  renewLeases,
+  settleDeadReplicaIntents,
+  sweepExpiredLeases,
+  type BorrowResult,
+} from '../store/repos/budget-leases.js';
 import { periodStart } from '../store/repos/budgets.js';
 import { dbNow, recallExcess } from '../store/repos/budget-recall.js';
 import { BudgetExhausted, type BudgetDef, type LeaseDelta } from './types.js';
@@ -332,6 +339,15 @@ export class EscrowEngine implements SettleSink {
           budget: s.budgetId,
           replica: s.replicaId,
           abandoned_pico_usd: s.abandoned.toString(),
+        });
+      }
+      // Two lease lifetimes after a sweep, a replica that has not borrowed since is dead: its
+      // calls in flight are charged at their hold (a live one charges them itself).
+      for (const s of await settleDeadReplicaIntents(this.db, 2 * this.#opts.leaseTtlMs)) {
+        this.log.warn('settled the calls a dead replica had in flight', {
+          lease: s.leaseId,
+          budget: s.budgetId,
+          replica: s.replicaId,
           calls_settled: s.calls,
           settled_pico_usd: s.settled.toString(),
         });

@@ -6,7 +6,7 @@ import { EscrowEngine } from '../../src/budget/escrow.js';
 import { uuidv7 } from '../../src/ids.js';
 import { LedgerWriter } from '../../src/ledger/writer.js';
 import { silentLogger } from '../../src/log.js';
-import { sweepExpiredLeases, type SweptLease } from '../../src/store/repos/budget-leases.js';
+import { settleDeadReplicaIntents, sweepExpiredLeases, type SweptLease } from '../../src/store/repos/budget-leases.js';
 import { insertLedgerRows } from '../../src/store/repos/usage.js';
 import { freshPostgres, type FreshPostgres } from '../helpers/db.js';
 import { budget, opts, period, row } from './suites/escrow.js';
@@ -75,7 +75,20 @@ it('the sweeper settles calls in flight on a dead replica at what they held, onc
     if (swept.length === 0) await new Promise((r) => setTimeout(r, 50));
   }
   expect(swept).toHaveLength(1);
-  expect(swept[0]).toMatchObject({ settled: 100n, calls: 1 });
+  // The sweep itself charges nothing: the replica may only be late.
+  expect(swept[0]).toMatchObject({ settled: 0n, calls: 0 });
+  // A replica that borrows again after its lease was swept is alive: its intents stay its own.
+  const { rows: again } = await pgdb.db.query<{ replica_id: string }>('SELECT replica_id FROM budget_leases');
+  await pgdb.db.query(
+    `INSERT INTO budget_leases (id, budget_id, period_start, replica_id, granted, expires_at)
+     SELECT gen_random_uuid(), budget_id, period_start, replica_id, 0, now() + interval '1 hour' FROM budget_leases LIMIT 1`,
+  );
+  expect(await settleDeadReplicaIntents(pgdb.db, 0)).toEqual([]);
+  await pgdb.db.query(`DELETE FROM budget_leases WHERE state = 'open' AND replica_id = $1`, [again[0]!.replica_id]);
+  // Once no open lease of its replica is left, its calls in flight are charged at their hold.
+  const settled = await settleDeadReplicaIntents(pgdb.db, 0);
+  expect(settled).toHaveLength(1);
+  expect(settled[0]).toMatchObject({ settled: 100n, calls: 1 });
 
   const { rows } = await pgdb.db.query<{ decision_id: string; status: string; cost: bigint; request_id: string }>(
     'SELECT decision_id, status, cost, request_id FROM usage_ledger ORDER BY decision_id',
@@ -98,6 +111,7 @@ it('the sweeper settles calls in flight on a dead replica at what they held, onc
   expect(lease[0]!.abandoned).toBe(lease[0]!.granted - 140n);
   const { rows: left } = await pgdb.db.query<{ n: number }>('SELECT count(*)::int AS n FROM call_intents');
   expect(left[0]!.n).toBe(0);
-  // A second sweep finds nothing more to settle.
+  // A second pass finds nothing more to sweep or settle.
   expect(await sweepExpiredLeases(pgdb.db)).toEqual([]);
+  expect(await settleDeadReplicaIntents(pgdb.db, 0)).toEqual([]);
 }, 30_000);

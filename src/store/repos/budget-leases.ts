@@ -215,43 +215,84 @@ export async function sweepExpiredLeases(db: Db, limit = 200): Promise<SweptLeas
         [period.budget_id, period.period_start],
       );
       const total = rows.reduce((s, r) => s + r.abandoned, 0n);
-      const intents = await settleIntents(
-        tx,
-        rows.map((r) => r.id),
-      );
-      const out = rows.map((r) => {
-        const { held, calls } = intents.get(r.id) ?? { held: 0n, calls: 0 };
-        const settled = held < r.abandoned ? held : r.abandoned;
-        return {
-          leaseId: r.id,
-          budgetId: period.budget_id,
-          periodStart: period.period_start,
-          replicaId: r.replica_id,
-          abandoned: r.abandoned - settled,
-          settled,
-          calls,
-        };
-      });
-      const charged = out.filter((o) => o.settled > 0n);
-      if (charged.length > 0) {
-        await tx.query(
-          `UPDATE budget_leases l SET consumed = l.consumed + x.settled, abandoned = l.abandoned - x.settled
-             FROM unnest($1::uuid[], $2::int8[]) AS x(id, settled) WHERE l.id = x.id`,
-          [charged.map((o) => o.leaseId), charged.map((o) => o.settled)],
-        );
-      }
-      const spent = charged.reduce((s, o) => s + o.settled, 0n);
       if (total > 0n) {
-        await tx.query(
-          'UPDATE budget_periods SET leased = GREATEST(leased - $3, 0), spent = spent + $4 WHERE budget_id = $1 AND period_start = $2',
-          [period.budget_id, period.period_start, total, spent],
-        );
+        await tx.query('UPDATE budget_periods SET leased = GREATEST(leased - $3, 0) WHERE budget_id = $1 AND period_start = $2', [
+          period.budget_id,
+          period.period_start,
+          total,
+        ]);
       }
-      return out;
+      return rows.map((r) => ({
+        leaseId: r.id,
+        budgetId: period.budget_id,
+        periodStart: period.period_start,
+        replicaId: r.replica_id,
+        abandoned: r.abandoned,
+        settled: 0n,
+        calls: 0,
+      }));
     });
     swept.push(...got);
   }
   return swept;
+}
+
+/**
+ * The calls a dead replica had in flight, charged at what they held: intents left on leases
+ * swept more than `graceMs` ago whose replica holds no open lease since. A replica that was
+ * only late (its lease swept under load) is alive: it borrows again, and its calls end and
+ * delete their intents themselves, charged once at their real cost; settling them here too
+ * would charge them twice. Same transaction shape as the sweep: the period row is locked.
+ */
+export async function settleDeadReplicaIntents(db: Db, graceMs: number, limit = 200): Promise<SweptLease[]> {
+  const { rows: leases } = await db.query<{ id: string; budget_id: string; period_start: Date; replica_id: string }>(
+    `SELECT l.id, l.budget_id, l.period_start, l.replica_id FROM budget_leases l
+      WHERE l.state = 'swept' AND l.closed_at < now() - make_interval(secs => $1::float8 / 1000)
+        AND EXISTS (SELECT 1 FROM call_intents i WHERE i.lease_id = l.id)
+        AND NOT EXISTS (SELECT 1 FROM budget_leases o WHERE o.replica_id = l.replica_id AND o.state = 'open')
+      ORDER BY l.budget_id, l.period_start LIMIT $2`,
+    [graceMs, limit],
+  );
+  const settled: SweptLease[] = [];
+  for (const lease of leases) {
+    const got = await db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM budget_periods WHERE budget_id = $1 AND period_start = $2 FOR UPDATE', [
+        lease.budget_id,
+        lease.period_start,
+      ]);
+      const { rows } = await tx.query<{ abandoned: bigint }>(
+        `SELECT abandoned FROM budget_leases WHERE id = $1 AND state = 'swept' FOR UPDATE`,
+        [lease.id],
+      );
+      if (rows.length === 0) return [];
+      const intents = await settleIntents(tx, [lease.id]);
+      const { held, calls } = intents.get(lease.id) ?? { held: 0n, calls: 0 };
+      // A hold never exceeds what the lease still had unconsumed when it was swept.
+      const abandoned = rows[0]!.abandoned;
+      const charge = held < abandoned ? held : abandoned;
+      if (charge > 0n) {
+        await tx.query('UPDATE budget_leases SET consumed = consumed + $2, abandoned = abandoned - $2 WHERE id = $1', [lease.id, charge]);
+        await tx.query('UPDATE budget_periods SET spent = spent + $3 WHERE budget_id = $1 AND period_start = $2', [
+          lease.budget_id,
+          lease.period_start,
+          charge,
+        ]);
+      }
+      return [
+        {
+          leaseId: lease.id,
+          budgetId: lease.budget_id,
+          periodStart: lease.period_start,
+          replicaId: lease.replica_id,
+          abandoned: abandoned - charge,
+          settled: charge,
+          calls,
+        },
+      ];
+    });
+    settled.push(...got);
+  }
+  return settled;
 }
 
 /**
