@@ -3,34 +3,19 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DecisionWriter } from '../../src/ledger/decision-writer.js';
 import { Spool } from '../../src/ledger/spool.js';
 import { silentLogger } from '../../src/log.js';
 import type { DecisionRow } from '../../src/store/repos/decisions.js';
-import { freshPostgres, resetData, TEST_PG_URL, type FreshPostgres } from '../helpers/db.js';
+import { freshPostgres, resetData, type FreshPostgres } from '../helpers/db.js';
+import { databaseOutage, drained } from '../helpers/outage.js';
 import { waitFor } from './suites/context.js';
 
 let pgdb: FreshPostgres;
 let dir: string;
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: TEST_PG_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-const dbName = () => new URL(pgdb.url).pathname.slice(1);
-async function outage(): Promise<void> {
-  await admin(`ALTER DATABASE "${dbName()}" ALLOW_CONNECTIONS false`);
-  await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${dbName()}'`);
-}
-const restore = () => admin(`ALTER DATABASE "${dbName()}" ALLOW_CONNECTIONS true`);
+const { outage, restore } = databaseOutage(() => pgdb);
 
 const row = (i: number): DecisionRow => ({
   id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
@@ -49,12 +34,6 @@ async function stored(): Promise<{ n: bigint; distinct: bigint }> {
     'SELECT count(*) AS n, count(DISTINCT id) AS distinct FROM decisions',
   );
   return rows[0]!;
-}
-
-/** Flushes until the writer has nothing left in memory or on disk. */
-async function drained(w: DecisionWriter): Promise<void> {
-  for (let i = 0; i < 200 && (w.stats().pending > 0 || w.stats().spooled > 0); i++) await w.flush();
-  expect(w.stats()).toMatchObject({ pending: 0, spooled: 0 });
 }
 
 describe('decision records while Postgres is away', () => {

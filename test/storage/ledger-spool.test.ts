@@ -7,46 +7,25 @@ import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EscrowEngine } from '../../src/budget/escrow.js';
 import { Spool } from '../../src/ledger/spool.js';
 import { LedgerWriter } from '../../src/ledger/writer.js';
 import { silentLogger } from '../../src/log.js';
-import { freshPostgres, resetData, TEST_PG_URL, type FreshPostgres } from '../helpers/db.js';
+import { freshPostgres, resetData, type FreshPostgres } from '../helpers/db.js';
+import { databaseOutage, drained } from '../helpers/outage.js';
 import { budget, opts, period, row } from './suites/escrow.js';
 
 let pgdb: FreshPostgres;
 let dir: string;
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: TEST_PG_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-const dbName = () => new URL(pgdb.url).pathname.slice(1);
-async function outage(): Promise<void> {
-  await admin(`ALTER DATABASE "${dbName()}" ALLOW_CONNECTIONS false`);
-  await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${dbName()}'`);
-}
-const restore = () => admin(`ALTER DATABASE "${dbName()}" ALLOW_CONNECTIONS true`);
+const { outage, restore } = databaseOutage(() => pgdb);
 
 async function ledger(): Promise<{ n: bigint; distinct: bigint; total: bigint }> {
   const { rows } = await pgdb.db.query<{ n: bigint; distinct: bigint; total: bigint }>(
     'SELECT count(*) AS n, count(DISTINCT decision_id) AS distinct, coalesce(sum(cost), 0)::int8 AS total FROM usage_ledger',
   );
   return rows[0]!;
-}
-
-/** Flushes until the writer has nothing left in memory or on disk. */
-async function drained(w: LedgerWriter): Promise<void> {
-  for (let i = 0; i < 200 && (w.stats().pending > 0 || w.stats().spooled > 0); i++) await w.flush();
-  expect(w.stats()).toMatchObject({ pending: 0, spooled: 0 });
 }
 
 describe('usage ledger while Postgres is away', () => {
